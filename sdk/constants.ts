@@ -1,0 +1,56 @@
+/**
+ * Facts that several modules, the pod scripts and the tests must agree on. Each is defined
+ * here once; the scripts receive them through environment variables (see `scriptEnv`).
+ */
+
+/** The Pulumi type token of the component. */
+export const REDIS_TYPE_TOKEN = "kubernetes-redis:index:Redis";
+
+/** The TCP port Redis listens on, in the pod and on the Services. */
+export const REDIS_PORT = 6379;
+
+/** The name of the container port and of the Service ports. */
+export const REDIS_PORT_NAME = "redis";
+
+/** Name of the Redis container in the pod. */
+export const REDIS_CONTAINER = "redis";
+
+/** The uid/gid the official Redis image runs as. */
+export const REDIS_UID = 999;
+export const REDIS_GID = 999;
+
+/** Key of the password inside the Secret this package creates. */
+export const PASSWORD_KEY = "password";
+
+/** Name of the claim template; PVCs are named `<template>-<statefulset>-<ordinal>`. */
+export const DATA_CLAIM_TEMPLATE = "data";
+
+/** Paths inside the Redis container. */
+export const PATHS = {
+    configDir: "/etc/redis",
+    configFile: "/etc/redis/redis.conf",
+    scriptsDir: "/opt/kubernetes-redis/scripts",
+    secretDir: "/etc/redis-auth",
+    passwordFile: "/etc/redis-auth/password",
+    runDir: "/run/redis",
+    /** Written at start from the password file, so the password never reaches a ConfigMap or argv. */
+    authConf: "/run/redis/auth.conf",
+    dataDir: "/data",
+    tmpDir: "/tmp",
+} as const;
+
+/** ConfigMap keys. Scripts are stored under their file names. */
+export const REDIS_CONF_KEY = "redis.conf";
+
+/** The scripts in `scripts/` that the pod runs. */
+export const SCRIPT_FILES = {
+    start: "start.sh",
+    probe: "probe.sh",
+    preStop: "pre-stop.sh",
+} as const;
+
+/** Pod template annotation carrying the checksum of everything the pods read from the ConfigMap. */
+export const CONFIG_CHECKSUM_ANNOTATION = "kubernetes-redis.io/config-checksum";
+
+/** The image used when none is given: pinned, never `latest`. */
+export const DEFAULT_IMAGE = "docker.io/library/redis:7.0.15-bookworm";

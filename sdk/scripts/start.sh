@@ -1,0 +1,35 @@
+#!/bin/sh
+# Starts redis-server as the container's main process.
+#
+# The AUTH password is read from the mounted Secret and written, with mode 0600, to a
+# memory-backed file that redis.conf includes last. It therefore never appears in the
+# ConfigMap, on a command line, or in the environment of redis-server.
+#
+# Environment: REDIS_CONF, REDIS_PASSWORD_FILE, REDIS_AUTH_CONF.
+set -eu
+
+: "${REDIS_CONF:?REDIS_CONF is not set}"
+: "${REDIS_PASSWORD_FILE:?REDIS_PASSWORD_FILE is not set}"
+: "${REDIS_AUTH_CONF:?REDIS_AUTH_CONF is not set}"
+
+if [ ! -s "$REDIS_PASSWORD_FILE" ]; then
+    echo "start: the password file $REDIS_PASSWORD_FILE is missing or empty" >&2
+    exit 1
+fi
+if [ "$(grep -c '' "$REDIS_PASSWORD_FILE")" -gt 1 ]; then
+    echo "start: the password in $REDIS_PASSWORD_FILE spans several lines" >&2
+    exit 1
+fi
+
+# Inside double quotes redis.conf understands backslash escapes: escape \ and " so that any
+# password survives. sed reads the password from stdin, not from its arguments.
+escaped=$(tr -d '\n' < "$REDIS_PASSWORD_FILE" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')
+
+umask 077
+tmp="$REDIS_AUTH_CONF.tmp"
+printf 'requirepass "%s"\nmasterauth "%s"\n' "$escaped" "$escaped" > "$tmp"
+mv "$tmp" "$REDIS_AUTH_CONF"
+unset escaped
+
+echo "start: starting redis-server with $REDIS_CONF" >&2
+exec redis-server "$REDIS_CONF"
