@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import { REDIS_PORT, REDIS_PORT_NAME } from "../constants";
 import { RedisSettings } from "../settings";
 import { metadataFor, selectorLabels } from "./labels";
@@ -27,7 +28,7 @@ export function headlessServiceFor(settings: RedisSettings) {
             selector: selectorLabels(settings),
             ports: [servicePort],
         },
-    };
+    } satisfies k8s.types.input.core.v1.Service;
 }
 
 /** The Service clients connect to: only ready pods receive connections. */
@@ -43,5 +44,5 @@ export function clientServiceFor(settings: RedisSettings) {
             ports: [servicePort],
             ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
         },
-    };
+    } satisfies k8s.types.input.core.v1.Service;
 }

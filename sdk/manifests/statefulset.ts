@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import {
     CONFIG_CHECKSUM_ANNOTATION,
     DATA_CLAIM_TEMPLATE,
@@ -79,7 +80,7 @@ export function statefulSetFor(settings: RedisSettings, configChecksum: string) 
                 spec: podSpecFor(settings),
             },
         },
-    };
+    } satisfies k8s.types.input.apps.v1.StatefulSet;
 }
 
 function podSpecFor(settings: RedisSettings) {
@@ -146,7 +147,7 @@ function podSpecFor(settings: RedisSettings) {
             { name: VOLUMES.tmp, emptyDir: { sizeLimit: "64Mi" } },
             ...(persistence.enabled ? [] : [{ name: VOLUMES.data, emptyDir: {} }]),
         ],
-    };
+    } satisfies k8s.types.input.core.v1.PodSpec;
 }
 
 function definedOnly(list: Record<string, string | undefined>): Record<string, string> {

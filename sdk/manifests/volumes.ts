@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import { RedisSettings } from "../settings";
 import { claimName, persistentVolumeName } from "../names";
 import { commonLabels } from "./labels";
@@ -46,5 +47,5 @@ export function persistentVolumesFor(settings: RedisSettings) {
                 },
             },
         },
-    }));
+    } satisfies k8s.types.input.core.v1.PersistentVolume));
 }
