@@ -104,7 +104,11 @@ const RESOURCE_LIST_KEYS = { cpu: true, memory: true } as const;
  */
 export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettings {
     const check = new ArgumentChecker(name);
+    // The name is also the client Service's name, which must be a DNS-1035 label.
     check.dnsLabel("name", name, STATEFULSET_NAME_MAX);
+    if (!/^[a-z]/.test(name)) {
+        check.fail("name", name, "does not start with a letter, as Service names must", `use a name such as "redis-${name}"`);
+    }
     check.knownKeys("", args, REDIS_ARGS_KEYS);
 
     const mode = check.oneOf("mode", args.mode, RedisMode, RedisMode.Standalone);

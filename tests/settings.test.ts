@@ -76,6 +76,7 @@ describe("settings: defaults", () => {
 /** One row per bad input: the arguments and the words the error must contain. */
 const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: RegExp }> = [
     { why: "name not DNS-1123", name: "My_Cache", args: {}, expect: /name = "My_Cache" is not a DNS-1123 label/ },
+    { why: "name starting with a digit", name: "1cache", args: {}, expect: /name = "1cache" does not start with a letter, as Service names must; use a name such as "redis-1cache"/ },
     { why: "name too long for a StatefulSet", name: "a".repeat(53), args: {}, expect: /name = "a+" is 53 characters long; use at most 52/ },
     { why: "namespace not DNS-1123", args: { namespace: "Data" }, expect: /namespace = "Data" is not a DNS-1123 label/ },
     { why: "namespace too long", args: { namespace: "n".repeat(64) }, expect: /namespace = "n+" is 64 characters long; use at most 63/ },
