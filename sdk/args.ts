@@ -119,8 +119,8 @@ export interface ResourcesArgs {
     /** Requests. Defaults to cpu "250m" and memory "1Gi". */
     requests?: ResourceListArgs;
     /**
-     * Limits. The memory limit defaults to the memory request; no CPU limit is set by default,
-     * because CFS throttling stalls Redis' single thread and fails its probes.
+     * Limits. Defaults to a memory limit equal to the memory request and no CPU limit, because
+     * CFS throttling stalls Redis' single thread and fails its probes.
      */
     limits?: ResourceListArgs;
 }
