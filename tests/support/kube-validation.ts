@@ -53,6 +53,9 @@ export function apiServerViolations(objects: Any[]): string[] {
         if (object.kind === "StatefulSet") {
             checkStatefulSet(object, objects, report);
         }
+        if (object.kind === "Deployment") {
+            checkPodSecurity(object, object.spec.template.spec, report);
+        }
     }
     return problems;
 }
