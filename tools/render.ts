@@ -1,6 +1,7 @@
 import * as YAML from "yaml";
+import { Redis, RedisArgs } from "../sdk/index";
 import { deployStack } from "../stack";
-import { runWithMocks } from "./pulumi-mocks";
+import { MockRun, runWithMocks } from "./pulumi-mocks";
 import { loadStackConfig } from "./stack-config";
 
 /** A Kubernetes object as it would be applied. */
@@ -18,7 +19,16 @@ const KIND_ORDER = ["Namespace", "PersistentVolume", "ConfigMap", "Secret", "Ser
  */
 export async function renderStack(stack: string, options: { showSecrets?: boolean } = {}): Promise<KubeObject[]> {
     const { project, config, secretKeys } = loadStackConfig(stack);
-    const run = await runWithMocks({ project, stack, config, secretKeys }, deployStack);
+    return kubeObjects(await runWithMocks({ project, stack, config, secretKeys }, deployStack), options);
+}
+
+/** Every Kubernetes object of one `new Redis(name, args)`, rendered the same way. */
+export async function renderRedis(name: string, args: RedisArgs, options: { showSecrets?: boolean } = {}): Promise<KubeObject[]> {
+    const run = await runWithMocks({ project: "render", stack: "render" }, () => ({ connection: new Redis(name, args).connection }));
+    return kubeObjects(run, options);
+}
+
+function kubeObjects(run: MockRun, options: { showSecrets?: boolean }): KubeObject[] {
     const objects = run.resources
         .filter((resource) => !resource.read && resource.type.startsWith("kubernetes:"))
         .map((resource) => canonicalOrder(withoutUndefined(resource.inputs) as KubeObject))
