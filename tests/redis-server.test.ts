@@ -89,6 +89,10 @@ function client(server: Server, password?: string): Redis {
     return new Redis({ port: server.port, host: "127.0.0.1", password, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
 }
 
+async function configValue(redis: Redis, name: string): Promise<string> {
+    return ((await redis.config("GET", name)) as string[])[1];
+}
+
 function script(server: Server, name: string, ...args: string[]): { code: number; output: string } {
     try {
         const output = execFileSync("sh", [path.join(server.dir, PATHS.scriptsDir, name), ...args], { env: server.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -129,7 +133,7 @@ describe("redis-server runs the rendered configuration", function () {
         server = await startServer({ resources: { limits: { memory: "512Mi" } } }, "p");
         const redis = client(server, "p");
         await redis.connect();
-        const get = async (name: string) => ((await redis.config("GET", name)) as string[])[1];
+        const get = (name: string) => configValue(redis, name);
         assert.equal(await get("appendonly"), "yes");
         assert.equal(await get("appendfsync"), "everysec");
         assert.equal(await get("save"), "3600 1 300 100 60 10000");
@@ -143,7 +147,7 @@ describe("redis-server runs the rendered configuration", function () {
         server = await startServer({ persistence: { enabled: false }, config: { "notify-keyspace-events": "Ex", hz: "20", "lazyfree-lazy-eviction": "yes" } }, "p");
         const redis = client(server, "p");
         await redis.connect();
-        const get = async (name: string) => ((await redis.config("GET", name)) as string[])[1];
+        const get = (name: string) => configValue(redis, name);
         assert.equal(await get("appendonly"), "no");
         assert.equal(await get("save"), "");
         assert.equal(await get("maxmemory-policy"), "allkeys-lru");
