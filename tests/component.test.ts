@@ -153,6 +153,8 @@ describe("component: the objects", () => {
             assert.equal(container[probe].exec.command[1], "/opt/kubernetes-redis/scripts/probe.sh");
             assert.ok(container[probe].timeoutSeconds > Number(container[probe].exec.command[3]), "the script gives up before the kubelet");
         }
+        assert.equal(container.livenessProbe.terminationGracePeriodSeconds, 15, "a hung Redis is not given the pod's whole grace period");
+        assert.equal(container.readinessProbe.terminationGracePeriodSeconds, undefined, "the API server refuses it on readiness probes");
         assert.deepEqual(container.lifecycle.preStop.exec.command, ["sh", "/opt/kubernetes-redis/scripts/pre-stop.sh"]);
         assert.ok(container.env.every((e: Any) => typeof e.value === "string" && !/pass(word)?$/i.test(e.value) || e.name === "REDIS_PASSWORD_FILE"));
         const mounts = Object.fromEntries(container.volumeMounts.map((m: Any) => [m.mountPath, m.name]));

@@ -26,6 +26,13 @@ export const PROBES = {
     liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
 } as const;
 
+/**
+ * Grace period of a restart caused by the liveness or startup probe. A Redis that has not
+ * answered for 30 seconds cannot save anything; without this, its restart would wait out the
+ * pod's whole grace period (60 seconds by default) for a process that never reacts.
+ */
+export const PROBE_RESTART_GRACE_SECONDS = 15;
+
 type ProbeKind = keyof typeof PROBES;
 
 function probe(kind: ProbeKind) {
@@ -37,6 +44,8 @@ function probe(kind: ProbeKind) {
         initialDelaySeconds: 0,
         successThreshold: 1,
         ...timing,
+        // The API server accepts a probe-level grace period on liveness and startup probes only.
+        ...(kind === "readiness" ? {} : { terminationGracePeriodSeconds: PROBE_RESTART_GRACE_SECONDS }),
     };
 }
 

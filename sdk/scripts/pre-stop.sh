@@ -13,6 +13,13 @@ set -u
 REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE")
 export REDISCLI_AUTH
 
+# A Redis that does not answer PING cannot save either: leave it to SIGTERM and SIGKILL rather
+# than spend the grace period waiting on it.
+if ! ping=$(timeout 5 redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1) || [ "$ping" != PONG ]; then
+    echo "pre-stop: redis does not answer PING (${ping:-no reply}); skipping SHUTDOWN" >&2
+    exit 1
+fi
+
 # A successful SHUTDOWN closes the connection without a reply; anything printed is an error.
 reply=$(redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" shutdown 2>&1)
 if [ -n "$reply" ]; then
