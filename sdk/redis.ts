@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RedisArgs, RedisConnection } from "./args";
+import { connectionFor } from "./connection";
 import { REDIS_PORT, REDIS_TYPE_TOKEN } from "./constants";
 import { renderManifests } from "./manifests";
 import { serviceHost } from "./names";
@@ -69,18 +70,9 @@ export class Redis extends pulumi.ComponentResource {
         this.password = pulumi.secret(password);
         this.passwordSecretName = secret ? secret.metadata.name : pulumi.output(settings.auth.secretName);
         this.passwordSecretKey = pulumi.output(settings.auth.secretKey);
-        this.url = pulumi.secret(pulumi.all([this.host, this.password]).apply(
-            ([host, pw]) => `redis://:${encodeURIComponent(pw)}@${host}:${REDIS_PORT}`));
-        this.connection = pulumi.secret(pulumi.all([this.host, this.password, this.url, this.passwordSecretName]).apply(
-            ([host, pw, url, secretName]): RedisConnection => ({
-                host,
-                port: REDIS_PORT,
-                password: pw,
-                url,
-                namespace: settings.namespace,
-                passwordSecretName: secretName,
-                passwordSecretKey: settings.auth.secretKey,
-            })));
+        this.connection = pulumi.secret(pulumi.all([this.host, this.password, this.passwordSecretName]).apply(
+            ([host, pw, secretName]) => connectionFor(settings, host, pw, secretName)));
+        this.url = pulumi.secret(this.connection.apply((connection) => connection.url));
 
         this.registerOutputs({
             host: this.host,

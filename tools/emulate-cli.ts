@@ -4,29 +4,12 @@
 // SIGINT/SIGTERM. Progress and logs go to stderr.
 import { Emulator } from "../tests/emulator";
 import { KubeObject, renderStack } from "./render";
-import { stackNames } from "./stack-config";
+import { parseStackArgs } from "./cli-args";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function usage(message: string): never {
-    process.stderr.write(`${message}\nusage: npm run emulate -- --stack <${stackNames().join("|")}>\n`);
-    process.exit(2);
-}
-
-function parse(argv: string[]): string {
-    let stack: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--stack") {
-            stack = argv[++i] ?? usage("--stack needs a stack name");
-        } else {
-            usage(`unknown argument ${argv[i]}`);
-        }
-    }
-    return stack ?? usage("--stack is required");
-}
-
 async function main(): Promise<void> {
-    const stack = parse(process.argv.slice(2));
+    const { stack } = parseStackArgs("emulate", process.argv.slice(2));
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const objects = await renderStack(stack, { showSecrets: true });
     log(`emulate: ${objects.length} objects rendered for stack ${stack}`);
