@@ -8,12 +8,12 @@ export {
     MemoryArgs,
     PersistenceArgs,
     RedisArgs,
-    RedisConnection,
     RedisMode,
     ResourceListArgs,
     ResourcesArgs,
     ServiceArgs,
     ServiceType,
     VolumeRetention,
-} from "./args";
-export { RedisArgumentError } from "./errors";
+} from "./api/args";
+export { RedisConnection } from "./api/outputs";
+export { RedisArgumentError } from "./api/errors";

@@ -1,12 +1,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RedisArgs, RedisConnection } from "./args";
-import { connectionFor } from "./connection";
-import { REDIS_PORT, REDIS_TYPE_TOKEN } from "./constants";
-import { renderManifests } from "./manifests";
-import { serviceHost } from "./names";
-import { resolveSettings, RedisSettings } from "./settings";
+import { RedisArgs } from "./api/args";
+import { RedisConnection } from "./api/outputs";
+import { connectionFor } from "./core/connection";
+import { REDIS_PORT, REDIS_TYPE_TOKEN } from "./core/constants";
+import { serviceHost } from "./core/names";
+import { RedisSettings, resolveSettings } from "./core/settings";
+import { KubeObject, renderDeployment, Rendered } from "./render";
+
+/** The resource class of each kind the renderers produce. */
+const RESOURCE_CLASSES: Record<KubeObject["kind"], new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
+    Namespace: k8s.core.v1.Namespace,
+    PersistentVolume: k8s.core.v1.PersistentVolume,
+    PersistentVolumeClaim: k8s.core.v1.PersistentVolumeClaim,
+    ConfigMap: k8s.core.v1.ConfigMap,
+    Secret: k8s.core.v1.Secret,
+    Service: k8s.core.v1.Service,
+    StatefulSet: k8s.apps.v1.StatefulSet,
+};
 
 /**
  * Redis on Kubernetes: a ConfigMap-rendered redis.conf, a password Secret, a StatefulSet with
@@ -39,30 +51,9 @@ export class Redis extends pulumi.ComponentResource {
         super(REDIS_TYPE_TOKEN, name, {}, opts);
 
         const password = this.passwordFor(name, settings, args?.auth?.password);
-        const manifests = renderManifests(settings, password);
-        const namespace = manifests.namespace
-            ? new k8s.core.v1.Namespace(`${name}-namespace`, manifests.namespace, { parent: this, retainOnDelete: true })
-            : undefined;
-        const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
-            parent: this,
-            dependsOn: namespace ? [namespace] : [],
-            ...extra,
-        });
-
-        const volumes = manifests.persistentVolumes.map((pv, ordinal) =>
-            new k8s.core.v1.PersistentVolume(`${name}-data-${ordinal}`, pv, child({ deleteBeforeReplace: true })));
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, child());
-        const secret = manifests.secret
-            ? new k8s.core.v1.Secret(`${name}-auth`, manifests.secret, child({ additionalSecretOutputs: ["data", "stringData"] }))
-            : undefined;
-        const headless = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, child());
-        const client = new k8s.core.v1.Service(`${name}-client`, manifests.clientService, child());
-        new k8s.apps.v1.StatefulSet(`${name}-statefulset`, manifests.statefulSet, child({
-            dependsOn: [...(namespace ? [namespace] : []), ...volumes, configMap, headless, ...(secret ? [secret] : [])],
-            // Names are fixed, so a replacement must delete the old object first; the claims
-            // (and the data) survive it through the retention policy.
-            deleteBeforeReplace: true,
-        }));
+        const children = this.register(name, renderDeployment(settings, password));
+        const client = children.get("client") as k8s.core.v1.Service;
+        const secret = children.get("auth") as k8s.core.v1.Secret | undefined;
 
         this.namespace = pulumi.output(settings.namespace);
         this.host = client.metadata.name.apply((service) => serviceHost(service, settings.namespace));
@@ -84,6 +75,22 @@ export class Redis extends pulumi.ComponentResource {
             namespace: this.namespace,
             connection: this.connection,
         });
+    }
+
+    /** Registers every rendered object as a child, in order, with its dependencies and policies. */
+    private register(name: string, rendered: Rendered[]): Map<string, pulumi.CustomResource> {
+        const children = new Map<string, pulumi.CustomResource>();
+        for (const { key, object, after, replaceFirst, retainOnDelete, secretFields } of rendered) {
+            const ResourceClass = RESOURCE_CLASSES[object.kind];
+            children.set(key, new ResourceClass(`${name}-${key}`, object as never, {
+                parent: this,
+                dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
+                ...(replaceFirst ? { deleteBeforeReplace: true } : {}),
+                ...(retainOnDelete ? { retainOnDelete: true } : {}),
+                ...(secretFields ? { additionalSecretOutputs: secretFields } : {}),
+            }));
+        }
+        return children;
     }
 
     /**

@@ -1,16 +1,13 @@
 import * as YAML from "yaml";
 import { Redis, RedisArgs } from "../sdk/index";
+import { inApplyOrder, KubeObject } from "../sdk/render";
 import { deployStack } from "../stack";
 import { MockRun, runWithMocks } from "./pulumi-mocks";
 import { loadStackConfig } from "./stack-config";
 
-/** A Kubernetes object as it would be applied. */
-export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: unknown };
+export { KubeObject } from "../sdk/render";
 
 export const REDACTED = "<redacted: render with --show-secrets>";
-
-/** Apply order: what others depend on first. */
-const KIND_ORDER = ["Namespace", "PersistentVolume", "ConfigMap", "Secret", "Service", "StatefulSet"];
 
 /**
  * Every Kubernetes object that `pulumi up` on this stack would create: the stack program runs
@@ -28,12 +25,12 @@ export async function renderRedis(name: string, args: RedisArgs, options: { show
     return kubeObjects(run, options);
 }
 
-function kubeObjects(run: MockRun, options: { showSecrets?: boolean }): KubeObject[] {
+export function kubeObjects(run: MockRun, options: { showSecrets?: boolean }): KubeObject[] {
     const objects = run.resources
         .filter((resource) => !resource.read && resource.type.startsWith("kubernetes:"))
         .map((resource) => canonicalOrder(withoutUndefined(resource.inputs) as KubeObject))
         .map((object) => (options.showSecrets || object.kind !== "Secret" ? object : redactSecret(object)));
-    return objects.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+    return inApplyOrder(objects, (object) => object.kind);
 }
 
 /** Multi-document YAML, one document per object. */

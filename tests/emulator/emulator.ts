@@ -1,4 +1,5 @@
 // The pod emulator's public face: objects in, pods running on this machine, faults on demand.
+import { inApplyOrder } from "../../sdk/render/order";
 import { describeImage } from './container-config';
 import { BackoffOptions } from './container-runtime';
 import { ExecResult } from './containers';
@@ -48,7 +49,6 @@ export interface ClaimStatus {
   deleting: boolean;
 }
 
-const APPLY_ORDER = ['Namespace', 'PersistentVolume', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Service', 'StatefulSet'];
 
 /** "ns/name" or a bare name in `namespace` (default "default"). */
 function reference(name: string, namespace?: string): [string, string] {
@@ -132,7 +132,7 @@ export class Emulator {
   }
 
   private applyValidated(objects: KubeObject[]): void {
-    const sorted = [...objects].sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind));
+    const sorted = inApplyOrder(objects, (object) => object.kind);
     for (const object of sorted) {
       const namespace = namespaceOf(object);
       const key = objectKey(namespace, object.metadata.name);

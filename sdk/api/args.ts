@@ -1,0 +1,227 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** How Redis is deployed. */
+export const RedisMode = {
+    /** One Redis server in a StatefulSet of one pod. */
+    Standalone: "standalone",
+    /** A master with replicas and Sentinel for automatic failover. Not available yet. */
+    Sentinel: "sentinel",
+    /** Redis Cluster: keys sharded over several masters, each with replicas. Not available yet. */
+    Cluster: "cluster",
+} as const;
+export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
+
+/** A cloud preset: storage class and internal load balancer defaults for one kind of cluster. */
+export const CloudPreset = {
+    /** kind or minikube: storage class `standard`; local volumes can be declared statically. */
+    Local: "local",
+    /** EKS: storage class `gp3`, internal NLB annotations. */
+    Aws: "aws",
+    /** GKE: storage class `pd-balanced`, internal passthrough load balancer annotation. */
+    Gcp: "gcp",
+    /** AKS: storage class `managed-csi`, internal load balancer annotation. */
+    Azure: "azure",
+} as const;
+export type CloudPreset = (typeof CloudPreset)[keyof typeof CloudPreset];
+
+/** How the client Service is exposed. */
+export const ServiceType = {
+    /** Reachable inside the cluster only. */
+    ClusterIP: "ClusterIP",
+    /** A cloud load balancer; internal to the VPC/VNet unless `service.internal` is false. */
+    LoadBalancer: "LoadBalancer",
+} as const;
+export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
+
+/** How often the append-only file is fsynced (Redis `appendfsync`). */
+export const AppendFsync = {
+    /** After every write: safest, slowest. */
+    Always: "always",
+    /** Once a second: loses at most about one second of writes on a crash. */
+    EverySec: "everysec",
+    /** Left to the operating system. */
+    No: "no",
+} as const;
+export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
+
+/** What happens to a pod's PersistentVolumeClaim when the StatefulSet is deleted or scaled down. */
+export const VolumeRetention = {
+    /** The claim and its data are kept. */
+    Retain: "Retain",
+    /** The claim is deleted, and with it the data when the volume's reclaim policy is Delete. */
+    Delete: "Delete",
+} as const;
+export type VolumeRetention = (typeof VolumeRetention)[keyof typeof VolumeRetention];
+
+/** Statically declared `local` PersistentVolumes, for clusters without a dynamic provisioner. */
+export interface LocalVolumesArgs {
+    /**
+     * Absolute directory on the node under which each pod's volume lives, as
+     * `<path>/<namespace>-<name>-<ordinal>`. The directory must exist on the node before the pod
+     * starts (Kubernetes does not create `local` volume paths). Required.
+     */
+    path: string;
+    /**
+     * Nodes that hold the volumes: ordinal `i` is bound to `nodeNames[i % nodeNames.length]`
+     * through the node affinity that `local` volumes require. Required, at least one.
+     */
+    nodeNames: string[];
+}
+
+/** Data persistence: the volume and Redis' AOF/RDB settings. */
+export interface PersistenceArgs {
+    /**
+     * Keep data on a PersistentVolumeClaim. When false, `/data` is an emptyDir, AOF and RDB are
+     * off and the default eviction policy becomes `allkeys-lru`: a cache whose data is lost when
+     * the pod is recreated. Defaults to true.
+     */
+    enabled?: boolean;
+    /** Size of each pod's volume, as a Kubernetes quantity. Defaults to "8Gi". */
+    size?: string;
+    /**
+     * StorageClass of the claims. Defaults to the cloud preset's class (local: "standard",
+     * aws: "gp3", gcp: "pd-balanced", azure: "managed-csi"), or "redis-local" with
+     * `localVolumes`, or the cluster's default class when there is no preset.
+     */
+    storageClassName?: string;
+    /** Write an append-only file (Redis `appendonly`). Defaults to true. */
+    aof?: boolean;
+    /** How often the append-only file is fsynced. Defaults to "everysec". */
+    appendfsync?: AppendFsync;
+    /** Write RDB snapshots (Redis `save`). Defaults to true. */
+    rdb?: boolean;
+    /**
+     * RDB save points, as Redis writes them: pairs of "<seconds> <changes>". Defaults to
+     * "3600 1 300 100 60 10000".
+     */
+    rdbSavePoints?: string;
+    /** What happens to the claims when the StatefulSet is deleted. Defaults to "Retain". */
+    whenDeleted?: VolumeRetention;
+    /** What happens to the claims of pods removed by a scale-down. Defaults to "Retain". */
+    whenScaled?: VolumeRetention;
+    /**
+     * Declare one `local` PersistentVolume per pod, pre-bound to that pod's claim, with reclaim
+     * policy Retain. Defaults to none (volumes come from the StorageClass' provisioner).
+     */
+    localVolumes?: LocalVolumesArgs;
+}
+
+/** CPU and memory quantities. */
+export interface ResourceListArgs {
+    /** CPU, as a Kubernetes quantity ("250m", "1"). */
+    cpu?: string;
+    /** Memory, as a Kubernetes quantity ("1Gi"). */
+    memory?: string;
+}
+
+/** The Redis container's resource requests and limits. */
+export interface ResourcesArgs {
+    /** Requests. Defaults to cpu "250m" and memory "1Gi". */
+    requests?: ResourceListArgs;
+    /**
+     * Limits. Defaults to a memory limit equal to the memory request and no CPU limit, because
+     * CFS throttling stalls Redis' single thread and fails its probes.
+     */
+    limits?: ResourceListArgs;
+}
+
+/** How much memory Redis may use for data (`maxmemory`). */
+export interface MemoryArgs {
+    /**
+     * Explicit `maxmemory`, as a Kubernetes quantity ("700Mi"). It must be below the container's
+     * memory limit. Defaults to `maxmemoryPercent` of the memory limit.
+     */
+    maxmemory?: string;
+    /**
+     * Share of the container's memory limit given to `maxmemory`, in percent (10 to 95). The rest
+     * is headroom for the copy-on-write pages of the fork that writes RDB snapshots and rewrites
+     * the AOF, client buffers and allocator fragmentation. Defaults to 70 with persistence on,
+     * 85 with persistence off.
+     */
+    maxmemoryPercent?: number;
+}
+
+/** A Kubernetes Secret, created outside this component, that holds the password. */
+export interface ExistingSecretArgs {
+    /** Name of the Secret, in the component's namespace. Required. */
+    name: string;
+    /** Key of the password in the Secret. Defaults to "password". */
+    key?: string;
+}
+
+/** The AUTH password. Redis always requires one. */
+export interface AuthArgs {
+    /**
+     * The password. Defaults to a 40-character alphanumeric password from `random.RandomPassword`,
+     * generated once and kept in the stack's state, so it stays the same across updates.
+     */
+    password?: pulumi.Input<string>;
+    /**
+     * Use a password from an existing Secret instead of creating one. Cannot be combined with
+     * `password`. Defaults to none.
+     */
+    existingSecret?: ExistingSecretArgs;
+}
+
+/** The client Service. */
+export interface ServiceArgs {
+    /** Service type. Defaults to "ClusterIP". */
+    type?: ServiceType;
+    /**
+     * With type LoadBalancer: add the cloud preset's annotations that make the load balancer
+     * internal. Defaults to true.
+     */
+    internal?: boolean;
+    /** Extra annotations on the client Service. Defaults to none. */
+    annotations?: { [key: string]: string };
+    /** With type LoadBalancer: the CIDRs allowed to connect. Defaults to none (no restriction). */
+    loadBalancerSourceRanges?: string[];
+}
+
+/** Arguments of a Redis deployment. Every field is optional; the defaults are production-safe. */
+export interface RedisArgs {
+    /** Topology. Defaults to "standalone", the only mode available in this version. */
+    mode?: RedisMode;
+    /** Number of Redis pods. Defaults to 1; standalone accepts only 1. */
+    replicas?: number;
+    /** Namespace of every namespaced object. Defaults to "default". */
+    namespace?: string;
+    /**
+     * Create the namespace, labelled for the "restricted" Pod Security Standard. Defaults to false
+     * (the namespace must exist).
+     */
+    createNamespace?: boolean;
+    /** Container image, pinned by tag or digest (never `latest`). Defaults to "docker.io/library/redis:7.0.15-bookworm". */
+    image?: string;
+    /** Cloud preset for storage class and load balancer defaults. Defaults to none. */
+    cloud?: CloudPreset;
+    /** Persistence. Defaults to a durable store: an 8Gi volume with AOF (fsync every second) and RDB. */
+    persistence?: PersistenceArgs;
+    /** Container resources. Defaults to requests cpu "250m", memory "1Gi"; limit memory "1Gi". */
+    resources?: ResourcesArgs;
+    /** Memory limit for data. Defaults to 70% of the memory limit (85% without persistence). */
+    memory?: MemoryArgs;
+    /** AUTH password. Defaults to a generated one. */
+    auth?: AuthArgs;
+    /**
+     * Extra redis.conf directives, directive name to value (`{"maxmemory-policy": "allkeys-lru"}`).
+     * Directives this component manages (port, auth, persistence, memory, ...) are rejected with
+     * the argument to use instead. Defaults to none.
+     */
+    config?: { [directive: string]: string };
+    /** The client Service. Defaults to a ClusterIP Service. */
+    service?: ServiceArgs;
+    /** Extra labels on the pods. Defaults to none. */
+    podLabels?: { [key: string]: string };
+    /** Extra annotations on the pods. Defaults to none. */
+    podAnnotations?: { [key: string]: string };
+    /** Node selector of the pods. Defaults to none. */
+    nodeSelector?: { [key: string]: string };
+    /** PriorityClass of the pods. Defaults to none. */
+    priorityClassName?: string;
+    /**
+     * Seconds a pod gets to shut down: the preStop hook saves the dataset, then SIGTERM, then
+     * SIGKILL. Defaults to 60.
+     */
+    terminationGracePeriodSeconds?: number;
+}

@@ -1,0 +1,29 @@
+/**
+ * Everything a client needs, as one object: export it and read it through a StackReference.
+ * The fields for Sentinel and Cluster clients are empty for a standalone deployment.
+ */
+export interface RedisConnection {
+    /** The client Service's cluster DNS name: the server for a standalone deployment. */
+    host: string;
+    /** The Redis port. */
+    port: number;
+    /** The AUTH password. */
+    password: string;
+    /** `redis://:<password>@<host>:<port>`, with the password URL-encoded. */
+    url: string;
+    /** Namespace of the deployment. */
+    namespace: string;
+    /** Name of the Kubernetes Secret holding the password. */
+    passwordSecretName: string;
+    /** Key of the password in that Secret. */
+    passwordSecretKey: string;
+    /**
+     * Sentinel-aware clients: the Sentinels to ask for the current master, as `host:port`.
+     * Empty for a standalone deployment.
+     */
+    sentinels: string[];
+    /** Sentinel-aware clients: the name the Sentinels monitor the master under. Empty for a standalone deployment. */
+    masterName: string;
+    /** Cluster-aware clients: nodes to discover the cluster from, as `host:port`. Empty unless the mode is cluster. */
+    seedNodes: string[];
+}

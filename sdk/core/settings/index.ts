@@ -1,0 +1,72 @@
+import { CloudPreset, RedisArgs } from "../../api/args";
+import { ArgumentChecker } from "../checks/checker";
+import { checkConfig } from "../checks/directives";
+import { DEFAULT_IMAGE } from "../constants";
+import { resourceNames } from "../names";
+import { resolveAuth } from "./auth";
+import { DEFAULTS } from "./defaults";
+import { REDIS_ARGS_KEYS } from "./keys";
+import { resolvePersistence } from "./persistence";
+import { resolveMemory, resolveResources } from "./resources";
+import { resolveService } from "./service";
+import { resolveTopology } from "./topology";
+import { RedisSettings } from "./types";
+
+export { DEFAULTS } from "./defaults";
+export { serverCount, Topology, unreachable } from "./topology";
+export { AuthSettings, PersistenceSettings, RedisSettings } from "./types";
+
+/**
+ * Validates the arguments of `new Redis(name, args)` and fills in every default. Pure: it throws
+ * a RedisArgumentError for the first bad argument and touches nothing else.
+ */
+export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettings {
+    const check = new ArgumentChecker(name);
+    // The name is also the client Service's name, which must be a DNS-1035 label.
+    check.dnsLabel("name", name);
+    if (!/^[a-z]/.test(name)) {
+        check.fail("name", name, "does not start with a letter, as Service names must", `use a name such as "redis-${name}"`);
+    }
+    check.knownKeys("", args, REDIS_ARGS_KEYS);
+
+    const topology = resolveTopology(check, name, args);
+
+    const namespace = args.namespace === undefined ? DEFAULTS.namespace : check.dnsLabel("namespace", args.namespace);
+    const cloud = args.cloud === undefined ? undefined : check.oneOf("cloud", args.cloud, CloudPreset, CloudPreset.Local);
+    const persistence = resolvePersistence(check, args.persistence, cloud);
+    const resources = resolveResources(check, args.resources);
+    const memory = resolveMemory(check, args.memory, resources.limitBytes, persistence.enabled);
+
+    return {
+        name,
+        namespace,
+        createNamespace: check.boolean("createNamespace", args.createNamespace, false),
+        topology,
+        image: args.image === undefined ? DEFAULT_IMAGE : check.image("image", args.image),
+        cloud,
+        names: resourceNames(name),
+        resources: { requests: resources.requests, limits: resources.limits },
+        memory,
+        persistence,
+        auth: resolveAuth(check, name, args),
+        config: checkConfig(check, args.config, persistence.enabled),
+        service: resolveService(check, args.service, cloud),
+        podLabels: checkPodLabels(check, args.podLabels),
+        podAnnotations: check.stringMap("podAnnotations", args.podAnnotations, "annotation"),
+        nodeSelector: check.stringMap("nodeSelector", args.nodeSelector, "label"),
+        priorityClassName: args.priorityClassName === undefined ? undefined : check.dnsSubdomain("priorityClassName", args.priorityClassName),
+        terminationGracePeriodSeconds: check.integer(
+            "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, DEFAULTS.terminationGracePeriodSeconds, 10, 3600),
+    };
+}
+
+
+function checkPodLabels(check: ArgumentChecker, value: unknown): Record<string, string> {
+    const labels = check.stringMap("podLabels", value, "label");
+    const reserved = Object.keys(labels).find((key) => key.startsWith("app.kubernetes.io/"));
+    if (reserved !== undefined) {
+        check.fail(`podLabels["${reserved}"]`, labels[reserved], "is set by the component (it selects the pods)", "use a label outside app.kubernetes.io/");
+    }
+    return labels;
+}
+

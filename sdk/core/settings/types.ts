@@ -1,0 +1,57 @@
+import { AppendFsync, CloudPreset, ServiceType, VolumeRetention } from "../../api/args";
+import { ResourceNames } from "../names";
+import { Topology } from "./topology";
+
+/** Every decision about a deployment, validated and defaulted: the input of every renderer. */
+export interface RedisSettings {
+    name: string;
+    namespace: string;
+    createNamespace: boolean;
+    /** The topology, resolved once from `mode`: every renderer dispatches on its `kind`. */
+    topology: Topology;
+    image: string;
+    cloud?: CloudPreset;
+    names: ResourceNames;
+    resources: {
+        requests: { cpu?: string; memory: string };
+        limits: { cpu?: string; memory: string };
+    };
+    memory: { limitBytes: number; maxmemoryBytes: number };
+    persistence: PersistenceSettings;
+    auth: AuthSettings;
+    /** Extra redis.conf directives, including the defaulted `maxmemory-policy`. */
+    config: Record<string, string>;
+    service: {
+        type: ServiceType;
+        annotations: Record<string, string>;
+        loadBalancerSourceRanges: string[];
+    };
+    podLabels: Record<string, string>;
+    podAnnotations: Record<string, string>;
+    nodeSelector: Record<string, string>;
+    priorityClassName?: string;
+    terminationGracePeriodSeconds: number;
+}
+
+export interface PersistenceSettings {
+    enabled: boolean;
+    size: string;
+    storageClassName?: string;
+    aof: boolean;
+    appendfsync: AppendFsync;
+    rdb: boolean;
+    /** Empty when RDB is off. */
+    rdbSavePoints: string;
+    whenDeleted: VolumeRetention;
+    whenScaled: VolumeRetention;
+    localVolumes?: { path: string; nodeNames: string[] };
+}
+
+export interface AuthSettings {
+    /** Where the password comes from. */
+    source: "generated" | "provided" | "existingSecret";
+    /** The Secret that holds the password: created by the component unless it is an existing one. */
+    secretName: string;
+    secretKey: string;
+}
+

@@ -1,0 +1,47 @@
+import { PATHS, REDIS_PORT } from "../../core/constants";
+import { RedisSettings } from "../../core/settings";
+
+/**
+ * The redis.conf of a deployment. It holds no secret: the password is written by the start
+ * script to a memory-backed file that this configuration includes last.
+ */
+export function renderRedisConf(settings: RedisSettings): string {
+    const { persistence } = settings;
+    const lines: string[] = [
+        `# redis.conf for ${settings.namespace}/${settings.name}, rendered by kubernetes-redis.`,
+        "# Change the component's arguments rather than this file.",
+        "",
+        "# Network: every pod interface; the password is required on all of them.",
+        "bind * -::*",
+        `port ${REDIS_PORT}`,
+        "protected-mode yes",
+        "tcp-keepalive 60",
+        "timeout 0",
+        "",
+        "# Process: foreground, logging to stdout for the container runtime.",
+        "daemonize no",
+        "supervised no",
+        'logfile ""',
+        "",
+        "# Persistence",
+        `dir ${PATHS.dataDir}`,
+        `appendonly ${persistence.aof ? "yes" : "no"}`,
+        `appendfsync ${persistence.appendfsync}`,
+        "aof-use-rdb-preamble yes",
+        persistence.rdb ? `save ${persistence.rdbSavePoints}` : `save ""`,
+        "dbfilename dump.rdb",
+        // A failed background save must stop writes: acknowledging writes that cannot be
+        // persisted is how data is lost silently.
+        `stop-writes-on-bgsave-error ${persistence.rdb ? "yes" : "no"}`,
+        "",
+        "# Memory: below the container limit, leaving room for the persistence fork's copy-on-write.",
+        `maxmemory ${settings.memory.maxmemoryBytes}`,
+        "",
+    ];
+    lines.push("# From the component's config argument");
+    for (const [directive, value] of Object.entries(settings.config)) {
+        lines.push(`${directive} ${value}`);
+    }
+    lines.push("", "# AUTH, written at start from the mounted Secret. Last, so that nothing overrides it.", `include ${PATHS.authConf}`, "");
+    return lines.join("\n");
+}

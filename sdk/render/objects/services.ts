@@ -1,0 +1,48 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { REDIS_PORT, REDIS_PORT_NAME } from "../../core/constants";
+import { RedisSettings } from "../../core/settings";
+import { metadataFor, selectorLabels } from "./labels";
+
+const servicePort = {
+    name: REDIS_PORT_NAME,
+    port: REDIS_PORT,
+    targetPort: REDIS_PORT_NAME,
+    protocol: "TCP",
+    appProtocol: "redis",
+};
+
+/**
+ * The StatefulSet's governing Service: gives each pod the stable name
+ * `<pod>.<headless>.<namespace>.svc.cluster.local`. Not-ready pods are published too, so
+ * that peers can find a pod while it starts, before it is ready to take clients.
+ */
+export function headlessServiceFor(settings: RedisSettings) {
+    return {
+        apiVersion: "v1" as const,
+        kind: "Service" as const,
+        metadata: metadataFor(settings, settings.names.headlessService),
+        spec: {
+            type: "ClusterIP",
+            clusterIP: "None",
+            publishNotReadyAddresses: true,
+            selector: selectorLabels(settings),
+            ports: [servicePort],
+        },
+    } satisfies k8s.types.input.core.v1.Service;
+}
+
+/** The Service clients connect to: only ready pods receive connections. */
+export function clientServiceFor(settings: RedisSettings) {
+    const { service } = settings;
+    return {
+        apiVersion: "v1" as const,
+        kind: "Service" as const,
+        metadata: metadataFor(settings, settings.names.clientService, { annotations: service.annotations }),
+        spec: {
+            type: service.type,
+            selector: selectorLabels(settings),
+            ports: [servicePort],
+            ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
+        },
+    } satisfies k8s.types.input.core.v1.Service;
+}
