@@ -7,9 +7,25 @@ import { Redis, RedisArgs } from "./sdk/index";
  * README.md documents them.
  */
 const STACK_KEYS = [
-    "name", "mode", "replicas", "namespace", "createNamespace", "image", "cloud", "persistence",
-    "resources", "memory", "password", "existingSecret", "redisConfig", "service", "podLabels",
-    "podAnnotations", "nodeSelector", "priorityClassName", "terminationGracePeriodSeconds",
+    "name",
+    "mode",
+    "replicas",
+    "namespace",
+    "createNamespace",
+    "image",
+    "cloud",
+    "persistence",
+    "resources",
+    "memory",
+    "password",
+    "existingSecret",
+    "redisConfig",
+    "service",
+    "podLabels",
+    "podAnnotations",
+    "nodeSelector",
+    "priorityClassName",
+    "terminationGracePeriodSeconds",
 ] as const;
 
 /** The name of the Redis component (and of its Kubernetes objects) when `name` is not set. */
@@ -23,7 +39,9 @@ export function stackArgs(): { name: string; args: RedisArgs } {
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const short = key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
         if (short !== undefined && !(STACK_KEYS as readonly string[]).includes(short)) {
-            throw new Error(`stack config ${key} is not a setting of this program; the accepted keys are ${STACK_KEYS.map((k) => prefix + k).join(", ")}`);
+            throw new Error(
+                `stack config ${key} is not a setting of this program; the accepted keys are ${STACK_KEYS.map((k) => prefix + k).join(", ")}`,
+            );
         }
     }
     const password = config.getSecret("password");

@@ -10,7 +10,10 @@ import { RedisSettings, resolveSettings } from "./core/settings";
 import { KubeObject, renderDeployment, Rendered } from "./render";
 
 /** The resource class of each kind the renderers produce. */
-const RESOURCE_CLASSES: Record<KubeObject["kind"], new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
+const RESOURCE_CLASSES: Record<
+    KubeObject["kind"],
+    new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource
+> = {
     Namespace: k8s.core.v1.Namespace,
     PersistentVolume: k8s.core.v1.PersistentVolume,
     PersistentVolumeClaim: k8s.core.v1.PersistentVolumeClaim,
@@ -61,8 +64,11 @@ export class Redis extends pulumi.ComponentResource {
         this.password = pulumi.secret(password);
         this.passwordSecretName = secret ? secret.metadata.name : pulumi.output(settings.auth.secretName);
         this.passwordSecretKey = pulumi.output(settings.auth.secretKey);
-        this.connection = pulumi.secret(pulumi.all([this.host, this.password, this.passwordSecretName]).apply(
-            ([host, pw, secretName]) => connectionFor(settings, host, pw, secretName)));
+        this.connection = pulumi.secret(
+            pulumi
+                .all([this.host, this.password, this.passwordSecretName])
+                .apply(([host, pw, secretName]) => connectionFor(settings, host, pw, secretName)),
+        );
         this.url = pulumi.secret(this.connection.apply((connection) => connection.url));
 
         this.registerOutputs({
@@ -82,13 +88,16 @@ export class Redis extends pulumi.ComponentResource {
         const children = new Map<string, pulumi.CustomResource>();
         for (const { key, object, after, replaceFirst, retainOnDelete, secretFields } of rendered) {
             const ResourceClass = RESOURCE_CLASSES[object.kind];
-            children.set(key, new ResourceClass(`${name}-${key}`, object as never, {
-                parent: this,
-                dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
-                ...(replaceFirst ? { deleteBeforeReplace: true } : {}),
-                ...(retainOnDelete ? { retainOnDelete: true } : {}),
-                ...(secretFields ? { additionalSecretOutputs: secretFields } : {}),
-            }));
+            children.set(
+                key,
+                new ResourceClass(`${name}-${key}`, object as never, {
+                    parent: this,
+                    dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
+                    ...(replaceFirst ? { deleteBeforeReplace: true } : {}),
+                    ...(retainOnDelete ? { retainOnDelete: true } : {}),
+                    ...(secretFields ? { additionalSecretOutputs: secretFields } : {}),
+                }),
+            );
         }
         return children;
     }
@@ -102,22 +111,33 @@ export class Redis extends pulumi.ComponentResource {
             case "provided":
                 return pulumi.secret(pulumi.output(given as pulumi.Input<string>));
             case "existingSecret": {
-                const existing = k8s.core.v1.Secret.get(`${name}-existing-auth`, `${settings.namespace}/${settings.auth.secretName}`, { parent: this });
-                return pulumi.secret(existing.data.apply((data) => {
-                    const encoded = data?.[settings.auth.secretKey];
-                    if (encoded === undefined) {
-                        throw new pulumi.ResourceError(
-                            `Redis "${name}": auth.existingSecret: Secret ${settings.namespace}/${settings.auth.secretName} has no key "${settings.auth.secretKey}"; set auth.existingSecret.key to the key that holds the password`,
-                            this);
-                    }
-                    return Buffer.from(encoded, "base64").toString("utf8");
-                }));
+                const existing = k8s.core.v1.Secret.get(`${name}-existing-auth`, `${settings.namespace}/${settings.auth.secretName}`, {
+                    parent: this,
+                });
+                return pulumi.secret(
+                    existing.data.apply((data) => {
+                        const encoded = data?.[settings.auth.secretKey];
+                        if (encoded === undefined) {
+                            throw new pulumi.ResourceError(
+                                `Redis "${name}": auth.existingSecret: Secret ${settings.namespace}/${settings.auth.secretName} has no key "${settings.auth.secretKey}"; set auth.existingSecret.key to the key that holds the password`,
+                                this,
+                            );
+                        }
+                        return Buffer.from(encoded, "base64").toString("utf8");
+                    }),
+                );
             }
             case "generated":
-                return pulumi.secret(new random.RandomPassword(`${name}-password`, {
-                    length: 40,
-                    special: false,
-                }, { parent: this, additionalSecretOutputs: ["result"] }).result);
+                return pulumi.secret(
+                    new random.RandomPassword(
+                        `${name}-password`,
+                        {
+                            length: 40,
+                            special: false,
+                        },
+                        { parent: this, additionalSecretOutputs: ["result"] },
+                    ).result,
+                );
         }
     }
 }

@@ -48,23 +48,27 @@ export async function runWithMocks(
 ): Promise<MockRun> {
     const resources: RecordedResource[] = [];
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    await pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-            const read = args.id !== undefined && args.id !== "" && args.custom === true;
-            const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
-            resources.push({ type: args.type, name: args.name, inputs, read, secretPaths: secretPaths(args.inputs) });
-            if (read) {
-                return { id: args.id as string, state: options.reads?.[args.type] ?? {} };
-            }
-            const state = args.type === "random:index/randomPassword:RandomPassword"
-                ? { ...inputs, result: randomPassword(inputs) }
-                : inputs;
-            return { id: `${args.name}-id`, state };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const read = args.id !== undefined && args.id !== "" && args.custom === true;
+                const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+                resources.push({ type: args.type, name: args.name, inputs, read, secretPaths: secretPaths(args.inputs) });
+                if (read) {
+                    return { id: args.id as string, state: options.reads?.[args.type] ?? {} };
+                }
+                const state =
+                    args.type === "random:index/randomPassword:RandomPassword" ? { ...inputs, result: randomPassword(inputs) } : inputs;
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                return args.inputs;
+            },
         },
-        call(args: pulumi.runtime.MockCallArgs) {
-            return args.inputs;
-        },
-    }, options.project, options.stack, false);
+        options.project,
+        options.stack,
+        false,
+    );
 
     const outputs = await program();
     const exports: Record<string, unknown> = {};
@@ -78,8 +82,11 @@ export async function runWithMocks(
 }
 
 function isSecretValue(value: unknown): value is { value: unknown } {
-    return value !== null && typeof value === "object"
-        && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+    );
 }
 
 /** Inputs as the provider receives them: secret markers removed. */
@@ -109,10 +116,12 @@ function secretPaths(value: unknown, path = ""): string[] {
 /** The value of an Output (secret or not) or of a plain value. */
 export function resolve<T>(value: pulumi.Input<T> | T): Promise<T> {
     if (pulumi.Output.isInstance(value)) {
-        return new Promise((done) => (value as pulumi.Output<T>).apply((v) => {
-            done(v);
-            return v;
-        }));
+        return new Promise((done) =>
+            (value as pulumi.Output<T>).apply((v) => {
+                done(v);
+                return v;
+            }),
+        );
     }
     return Promise.resolve(value as T);
 }

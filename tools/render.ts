@@ -47,7 +47,11 @@ function canonicalOrder(object: KubeObject): KubeObject {
 function redactSecret(secret: KubeObject): KubeObject {
     const redact = (data: unknown) =>
         data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((key) => [key, REDACTED])) : data;
-    return { ...secret, ...(secret.stringData ? { stringData: redact(secret.stringData) } : {}), ...(secret.data ? { data: redact(secret.data) } : {}) };
+    return {
+        ...secret,
+        ...(secret.stringData ? { stringData: redact(secret.stringData) } : {}),
+        ...(secret.data ? { data: redact(secret.data) } : {}),
+    };
 }
 
 /** Pulumi's inputs carry explicit undefined for unset optional fields; YAML would print them as null. */
@@ -56,9 +60,11 @@ function withoutUndefined(value: unknown): unknown {
         return value.map(withoutUndefined);
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => [k, withoutUndefined(v)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, withoutUndefined(v)]),
+        );
     }
     return value;
 }

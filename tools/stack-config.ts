@@ -14,7 +14,8 @@ export interface StackConfig {
 
 /** The stacks that have a Pulumi.<stack>.yaml in the repository. */
 export function stackNames(root = REPO_ROOT): string[] {
-    return fs.readdirSync(root)
+    return fs
+        .readdirSync(root)
         .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
         .filter((name): name is string => name !== undefined)
         .sort();

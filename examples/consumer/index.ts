@@ -43,18 +43,24 @@ const app = new k8s.apps.v1.Deployment("heartbeat", {
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: { type: "RuntimeDefault" } },
-                containers: [{
-                    name: "heartbeat",
-                    image: "docker.io/library/redis:7.0.15-bookworm",
-                    command: ["sh", "-c", 'while true; do redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" INCR heartbeats; sleep 5; done'],
-                    env: [fromSecret("REDIS_HOST"), fromSecret("REDIS_PORT"), fromSecret("REDISCLI_AUTH")],
-                    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        capabilities: { drop: ["ALL"] },
+                containers: [
+                    {
+                        name: "heartbeat",
+                        image: "docker.io/library/redis:7.0.15-bookworm",
+                        command: [
+                            "sh",
+                            "-c",
+                            'while true; do redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" INCR heartbeats; sleep 5; done',
+                        ],
+                        env: [fromSecret("REDIS_HOST"), fromSecret("REDIS_PORT"), fromSecret("REDISCLI_AUTH")],
+                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            capabilities: { drop: ["ALL"] },
+                        },
                     },
-                }],
+                ],
             },
         },
     },

@@ -2,7 +2,15 @@
  * The order in which objects can be applied: what others depend on first. The component
  * registers in this order, `npm run render` prints in it, and the test harnesses apply in it.
  */
-export const APPLY_ORDER = ["Namespace", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Secret", "Service", "StatefulSet"] as const;
+export const APPLY_ORDER = [
+    "Namespace",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "StatefulSet",
+] as const;
 
 /** The kinds this package renders. */
 export type RenderedKind = (typeof APPLY_ORDER)[number];

@@ -38,7 +38,10 @@ describe("settings: defaults", () => {
     });
 
     it("derives maxmemory from the limit, or takes an explicit one below it", () => {
-        assert.equal(resolveSettings("c", { resources: { limits: { memory: "2Gi" } } }).memory.maxmemoryBytes, Math.floor(2 * GiB * 0.7 / MiB) * MiB);
+        assert.equal(
+            resolveSettings("c", { resources: { limits: { memory: "2Gi" } } }).memory.maxmemoryBytes,
+            Math.floor((2 * GiB * 0.7) / MiB) * MiB,
+        );
         assert.equal(resolveSettings("c", { memory: { maxmemoryPercent: 50 } }).memory.maxmemoryBytes, 512 * MiB);
         assert.equal(resolveSettings("c", { memory: { maxmemory: "600Mi" } }).memory.maxmemoryBytes, 600 * MiB);
         const limitOnly = resolveSettings("c", { resources: { limits: { memory: "4Gi" } } });
@@ -50,7 +53,10 @@ describe("settings: defaults", () => {
         assert.equal(resolveSettings("c", { cloud: "gcp" }).persistence.storageClassName, "pd-balanced");
         assert.equal(resolveSettings("c", { cloud: "azure" }).persistence.storageClassName, "managed-csi");
         assert.equal(resolveSettings("c", { cloud: "local" }).persistence.storageClassName, "standard");
-        assert.equal(resolveSettings("c", { cloud: "gcp", persistence: { storageClassName: "pd-ssd" } }).persistence.storageClassName, "pd-ssd");
+        assert.equal(
+            resolveSettings("c", { cloud: "gcp", persistence: { storageClassName: "pd-ssd" } }).persistence.storageClassName,
+            "pd-ssd",
+        );
         const lb = resolveSettings("c", { cloud: "azure", service: { type: "LoadBalancer" } }).service;
         assert.equal(lb.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"], "true");
         const aws = resolveSettings("c", { cloud: "aws", service: { type: "LoadBalancer" } }).service;
@@ -60,7 +66,10 @@ describe("settings: defaults", () => {
     });
 
     it("uses a class of its own for static local volumes", () => {
-        const settings = resolveSettings("c", { cloud: "local", persistence: { localVolumes: { path: "/mnt/disks/", nodeNames: ["node-a"] } } });
+        const settings = resolveSettings("c", {
+            cloud: "local",
+            persistence: { localVolumes: { path: "/mnt/disks/", nodeNames: ["node-a"] } },
+        });
         assert.equal(settings.persistence.storageClassName, "redis-local");
         assert.deepEqual(settings.persistence.localVolumes, { path: "/mnt/disks", nodeNames: ["node-a"] });
     });
@@ -75,56 +84,226 @@ describe("settings: defaults", () => {
 /** One row per bad input: the arguments and the words the error must contain. */
 const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: RegExp }> = [
     { why: "name not DNS-1123", name: "My_Cache", args: {}, expect: /name = "My_Cache" is not a DNS-1123 label/ },
-    { why: "name starting with a digit", name: "1cache", args: {}, expect: /name = "1cache" does not start with a letter, as Service names must; use a name such as "redis-1cache"/ },
-    { why: "name too long for a StatefulSet", name: "a".repeat(53), args: {}, expect: /name = "a+" is 53 characters long, and the StatefulSet \("a+"\) would exceed its 52-character limit; use at most 52 characters/ },
+    {
+        why: "name starting with a digit",
+        name: "1cache",
+        args: {},
+        expect: /name = "1cache" does not start with a letter, as Service names must; use a name such as "redis-1cache"/,
+    },
+    {
+        why: "name too long for a StatefulSet",
+        name: "a".repeat(53),
+        args: {},
+        expect: /name = "a+" is 53 characters long, and the StatefulSet \("a+"\) would exceed its 52-character limit; use at most 52 characters/,
+    },
     { why: "namespace not DNS-1123", args: { namespace: "Data" }, expect: /namespace = "Data" is not a DNS-1123 label/ },
     { why: "namespace too long", args: { namespace: "n".repeat(64) }, expect: /namespace = "n+" is 64 characters long; use at most 63/ },
-    { why: "the old name of the Sentinel mode", args: { mode: "replication" }, expect: /mode = "replication" is not accepted; use one of: "standalone", "sentinel", "cluster"/ },
-    { why: "sentinel not yet available", args: { mode: "sentinel" }, expect: /mode = "sentinel" is not available in this version; use "standalone"/ },
+    {
+        why: "the old name of the Sentinel mode",
+        args: { mode: "replication" },
+        expect: /mode = "replication" is not accepted; use one of: "standalone", "sentinel", "cluster"/,
+    },
+    {
+        why: "sentinel not yet available",
+        args: { mode: "sentinel" },
+        expect: /mode = "sentinel" is not available in this version; use "standalone"/,
+    },
     { why: "cluster not yet available", args: { mode: "cluster" }, expect: /mode = "cluster" is not available in this version/ },
     { why: "replicas for standalone", args: { replicas: 3 }, expect: /replicas = 3 makes no sense in standalone mode/ },
     { why: "replicas not a whole number", args: { replicas: 1.5 }, expect: /replicas = 1.5 is out of range; use a whole number/ },
     { why: "image latest", args: { image: "redis:latest" }, expect: /image = "redis:latest" uses the moving tag 'latest'; pin a version/ },
     { why: "image without tag", args: { image: "docker.io/library/redis" }, expect: /image = "docker.io\/library\/redis" has no tag/ },
-    { why: "size in GB", args: { persistence: { size: "8GB" } }, expect: /persistence.size = "8GB" is not a Kubernetes quantity; use "8Gi"/ },
+    {
+        why: "size in GB",
+        args: { persistence: { size: "8GB" } },
+        expect: /persistence.size = "8GB" is not a Kubernetes quantity; use "8Gi"/,
+    },
     { why: "size zero", args: { persistence: { size: "0" } }, expect: /persistence.size = "0" is not positive/ },
-    { why: "storage class not a name", args: { persistence: { storageClassName: "Fast SSD" } }, expect: /persistence.storageClassName = "Fast SSD" is not a DNS-1123 subdomain/ },
-    { why: "appendfsync unknown", args: { persistence: { appendfsync: "sometimes" } }, expect: /persistence.appendfsync = "sometimes" is not accepted; use one of: "always", "everysec", "no"/ },
-    { why: "save points malformed", args: { persistence: { rdbSavePoints: "3600" } }, expect: /persistence.rdbSavePoints = "3600" is not a list of save points/ },
-    { why: "volume settings with persistence off", args: { persistence: { enabled: false, size: "8Gi" } }, expect: /persistence.size = "8Gi" has no effect with persistence.enabled = false/ },
-    { why: "neither AOF nor RDB on a volume", args: { persistence: { aof: false, rdb: false } }, expect: /persistence = .* keeps a volume that nothing writes to; .*persistence.enabled = false for a cache/ },
-    { why: "appendfsync without AOF", args: { persistence: { aof: false, appendfsync: "always" } }, expect: /persistence.appendfsync = "always" has no effect with persistence.aof = false/ },
-    { why: "retention policy unknown", args: { persistence: { whenDeleted: "Keep" } }, expect: /persistence.whenDeleted = "Keep" is not accepted; use one of: "Retain", "Delete"/ },
-    { why: "local volume path relative", args: { persistence: { localVolumes: { path: "data/redis", nodeNames: ["n1"] } } }, expect: /persistence.localVolumes.path = "data\/redis" is not an absolute path/ },
-    { why: "local volumes without nodes", args: { persistence: { localVolumes: { path: "/mnt", nodeNames: [] } } }, expect: /persistence.localVolumes.nodeNames = \[\] names no node/ },
-    { why: "memory request in MB", args: { resources: { requests: { memory: "512MB" } } }, expect: /resources.requests.memory = "512MB" is not a Kubernetes quantity; use "512Mi"/ },
-    { why: "cpu limit not a quantity", args: { resources: { limits: { cpu: "two" } } }, expect: /resources.limits.cpu = "two" is not a Kubernetes quantity/ },
-    { why: "memory limit below request", args: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }, expect: /resources.limits.memory = "1Gi" is below resources.requests.memory \(2Gi\)/ },
-    { why: "memory limit tiny", args: { resources: { limits: { memory: "16Mi" } } }, expect: /resources.limits.memory = "16Mi" leaves Redis no room to run; use at least 32Mi/ },
-    { why: "maxmemory above the limit", args: { memory: { maxmemory: "2Gi" } }, expect: /memory.maxmemory = "2Gi" is not below the container memory limit \(1Gi\)/ },
-    { why: "maxmemory equal to the limit", args: { memory: { maxmemory: "1Gi" } }, expect: /memory.maxmemory = "1Gi" is not below the container memory limit/ },
-    { why: "maxmemory percent too high", args: { memory: { maxmemoryPercent: 100 } }, expect: /memory.maxmemoryPercent = 100 is out of range; use a whole number from 10 to 95/ },
-    { why: "maxmemory twice", args: { memory: { maxmemory: "500Mi", maxmemoryPercent: 50 } }, expect: /memory = .* sets both maxmemory and maxmemoryPercent/ },
-    { why: "password and existing secret", args: { auth: { password: "x", existingSecret: { name: "s" } } }, expect: /auth = .*"\[secret\]".* sets both password and existingSecret/ },
-    { why: "existing secret name invalid", args: { auth: { existingSecret: { name: "Redis_Pass" } } }, expect: /auth.existingSecret.name = "Redis_Pass" is not a DNS-1123 subdomain/ },
-    { why: "requirepass smuggled", args: { config: { requirepass: "hunter2" } }, expect: /config\["requirepass"\] = "hunter2" is managed by the component; use auth.password or auth.existingSecret/ },
-    { why: "port smuggled", args: { config: { port: "6380" } }, expect: /config\["port"\] = "6380" is managed by the component; the port is fixed/ },
-    { why: "upper-case managed directive", args: { config: { MAXMEMORY: "1gb" } }, expect: /config\["MAXMEMORY"\] = "1gb" is managed by the component; use memory.maxmemory/ },
-    { why: "appendonly smuggled", args: { config: { appendonly: "no" } }, expect: /config\["appendonly"\] = "no" is managed by the component; use persistence.aof/ },
-    { why: "include smuggled", args: { config: { include: "/etc/passwd" } }, expect: /config\["include"\] = "\/etc\/passwd" is managed by the component/ },
-    { why: "directive with a newline", args: { config: { "notify-keyspace-events": "Ex\nrequirepass x" } }, expect: /config\["notify-keyspace-events"\] = .* is not a single-line string/ },
-    { why: "directive name with a space", args: { config: { "maxmemory policy": "x" } }, expect: /config\["maxmemory policy"\] = "x" is not a redis.conf directive name/ },
-    { why: "eviction policy unknown", args: { config: { "maxmemory-policy": "lru" } }, expect: /config\["maxmemory-policy"\] = "lru" is not an eviction policy; use one of: noeviction/ },
-    { why: "unknown cloud", args: { cloud: "digitalocean" }, expect: /cloud = "digitalocean" is not accepted; use one of: "local", "aws", "gcp", "azure"/ },
-    { why: "unknown service type", args: { service: { type: "NodePort" } }, expect: /service.type = "NodePort" is not accepted; use one of: "ClusterIP", "LoadBalancer"/ },
-    { why: "load balancer that could be public", args: { service: { type: "LoadBalancer" } }, expect: /service.type = "LoadBalancer" would create a load balancer that may be public/ },
-    { why: "source ranges not CIDRs", args: { cloud: "aws", service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0"] } }, expect: /service.loadBalancerSourceRanges\[0\] = "10.0.0.0" is not a CIDR/ },
-    { why: "source ranges on ClusterIP", args: { service: { loadBalancerSourceRanges: ["10.0.0.0/8"] } }, expect: /service.loadBalancerSourceRanges = \["10.0.0.0\/8"\] has no effect on a ClusterIP Service/ },
-    { why: "pod label overriding the selector", args: { podLabels: { "app.kubernetes.io/instance": "other" } }, expect: /podLabels\["app.kubernetes.io\/instance"\] = "other" is set by the component/ },
-    { why: "label value too long", args: { podLabels: { team: "x".repeat(64) } }, expect: /podLabels\["team"\] = "x+" is not a valid label value/ },
-    { why: "grace period too short", args: { terminationGracePeriodSeconds: 0 }, expect: /terminationGracePeriodSeconds = 0 is out of range; use a whole number from 10 to 3600/ },
-    { why: "misspelled argument", args: { persistance: { size: "1Gi" } }, expect: /persistance is not an argument; the accepted ones are: mode, replicas/ },
-    { why: "misspelled nested argument", args: { persistence: { sizee: "1Gi" } }, expect: /persistence.sizee is not an argument; the accepted ones are: enabled, size/ },
+    {
+        why: "storage class not a name",
+        args: { persistence: { storageClassName: "Fast SSD" } },
+        expect: /persistence.storageClassName = "Fast SSD" is not a DNS-1123 subdomain/,
+    },
+    {
+        why: "appendfsync unknown",
+        args: { persistence: { appendfsync: "sometimes" } },
+        expect: /persistence.appendfsync = "sometimes" is not accepted; use one of: "always", "everysec", "no"/,
+    },
+    {
+        why: "save points malformed",
+        args: { persistence: { rdbSavePoints: "3600" } },
+        expect: /persistence.rdbSavePoints = "3600" is not a list of save points/,
+    },
+    {
+        why: "volume settings with persistence off",
+        args: { persistence: { enabled: false, size: "8Gi" } },
+        expect: /persistence.size = "8Gi" has no effect with persistence.enabled = false/,
+    },
+    {
+        why: "neither AOF nor RDB on a volume",
+        args: { persistence: { aof: false, rdb: false } },
+        expect: /persistence = .* keeps a volume that nothing writes to; .*persistence.enabled = false for a cache/,
+    },
+    {
+        why: "appendfsync without AOF",
+        args: { persistence: { aof: false, appendfsync: "always" } },
+        expect: /persistence.appendfsync = "always" has no effect with persistence.aof = false/,
+    },
+    {
+        why: "retention policy unknown",
+        args: { persistence: { whenDeleted: "Keep" } },
+        expect: /persistence.whenDeleted = "Keep" is not accepted; use one of: "Retain", "Delete"/,
+    },
+    {
+        why: "local volume path relative",
+        args: { persistence: { localVolumes: { path: "data/redis", nodeNames: ["n1"] } } },
+        expect: /persistence.localVolumes.path = "data\/redis" is not an absolute path/,
+    },
+    {
+        why: "local volumes without nodes",
+        args: { persistence: { localVolumes: { path: "/mnt", nodeNames: [] } } },
+        expect: /persistence.localVolumes.nodeNames = \[\] names no node/,
+    },
+    {
+        why: "memory request in MB",
+        args: { resources: { requests: { memory: "512MB" } } },
+        expect: /resources.requests.memory = "512MB" is not a Kubernetes quantity; use "512Mi"/,
+    },
+    {
+        why: "cpu limit not a quantity",
+        args: { resources: { limits: { cpu: "two" } } },
+        expect: /resources.limits.cpu = "two" is not a Kubernetes quantity/,
+    },
+    {
+        why: "memory limit below request",
+        args: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } },
+        expect: /resources.limits.memory = "1Gi" is below resources.requests.memory \(2Gi\)/,
+    },
+    {
+        why: "memory limit tiny",
+        args: { resources: { limits: { memory: "16Mi" } } },
+        expect: /resources.limits.memory = "16Mi" leaves Redis no room to run; use at least 32Mi/,
+    },
+    {
+        why: "maxmemory above the limit",
+        args: { memory: { maxmemory: "2Gi" } },
+        expect: /memory.maxmemory = "2Gi" is not below the container memory limit \(1Gi\)/,
+    },
+    {
+        why: "maxmemory equal to the limit",
+        args: { memory: { maxmemory: "1Gi" } },
+        expect: /memory.maxmemory = "1Gi" is not below the container memory limit/,
+    },
+    {
+        why: "maxmemory percent too high",
+        args: { memory: { maxmemoryPercent: 100 } },
+        expect: /memory.maxmemoryPercent = 100 is out of range; use a whole number from 10 to 95/,
+    },
+    {
+        why: "maxmemory twice",
+        args: { memory: { maxmemory: "500Mi", maxmemoryPercent: 50 } },
+        expect: /memory = .* sets both maxmemory and maxmemoryPercent/,
+    },
+    {
+        why: "password and existing secret",
+        args: { auth: { password: "x", existingSecret: { name: "s" } } },
+        expect: /auth = .*"\[secret\]".* sets both password and existingSecret/,
+    },
+    {
+        why: "existing secret name invalid",
+        args: { auth: { existingSecret: { name: "Redis_Pass" } } },
+        expect: /auth.existingSecret.name = "Redis_Pass" is not a DNS-1123 subdomain/,
+    },
+    {
+        why: "requirepass smuggled",
+        args: { config: { requirepass: "hunter2" } },
+        expect: /config\["requirepass"\] = "hunter2" is managed by the component; use auth.password or auth.existingSecret/,
+    },
+    {
+        why: "port smuggled",
+        args: { config: { port: "6380" } },
+        expect: /config\["port"\] = "6380" is managed by the component; the port is fixed/,
+    },
+    {
+        why: "upper-case managed directive",
+        args: { config: { MAXMEMORY: "1gb" } },
+        expect: /config\["MAXMEMORY"\] = "1gb" is managed by the component; use memory.maxmemory/,
+    },
+    {
+        why: "appendonly smuggled",
+        args: { config: { appendonly: "no" } },
+        expect: /config\["appendonly"\] = "no" is managed by the component; use persistence.aof/,
+    },
+    {
+        why: "include smuggled",
+        args: { config: { include: "/etc/passwd" } },
+        expect: /config\["include"\] = "\/etc\/passwd" is managed by the component/,
+    },
+    {
+        why: "directive with a newline",
+        args: { config: { "notify-keyspace-events": "Ex\nrequirepass x" } },
+        expect: /config\["notify-keyspace-events"\] = .* is not a single-line string/,
+    },
+    {
+        why: "directive name with a space",
+        args: { config: { "maxmemory policy": "x" } },
+        expect: /config\["maxmemory policy"\] = "x" is not a redis.conf directive name/,
+    },
+    {
+        why: "eviction policy unknown",
+        args: { config: { "maxmemory-policy": "lru" } },
+        expect: /config\["maxmemory-policy"\] = "lru" is not an eviction policy; use one of: noeviction/,
+    },
+    {
+        why: "unknown cloud",
+        args: { cloud: "digitalocean" },
+        expect: /cloud = "digitalocean" is not accepted; use one of: "local", "aws", "gcp", "azure"/,
+    },
+    {
+        why: "unknown service type",
+        args: { service: { type: "NodePort" } },
+        expect: /service.type = "NodePort" is not accepted; use one of: "ClusterIP", "LoadBalancer"/,
+    },
+    {
+        why: "load balancer that could be public",
+        args: { service: { type: "LoadBalancer" } },
+        expect: /service.type = "LoadBalancer" would create a load balancer that may be public/,
+    },
+    {
+        why: "source ranges not CIDRs",
+        args: { cloud: "aws", service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0"] } },
+        expect: /service.loadBalancerSourceRanges\[0\] = "10.0.0.0" is not a CIDR/,
+    },
+    {
+        why: "source ranges on ClusterIP",
+        args: { service: { loadBalancerSourceRanges: ["10.0.0.0/8"] } },
+        expect: /service.loadBalancerSourceRanges = \["10.0.0.0\/8"\] has no effect on a ClusterIP Service/,
+    },
+    {
+        why: "pod label overriding the selector",
+        args: { podLabels: { "app.kubernetes.io/instance": "other" } },
+        expect: /podLabels\["app.kubernetes.io\/instance"\] = "other" is set by the component/,
+    },
+    {
+        why: "label value too long",
+        args: { podLabels: { team: "x".repeat(64) } },
+        expect: /podLabels\["team"\] = "x+" is not a valid label value/,
+    },
+    {
+        why: "grace period too short",
+        args: { terminationGracePeriodSeconds: 0 },
+        expect: /terminationGracePeriodSeconds = 0 is out of range; use a whole number from 10 to 3600/,
+    },
+    {
+        why: "misspelled argument",
+        args: { persistance: { size: "1Gi" } },
+        expect: /persistance is not an argument; the accepted ones are: mode, replicas/,
+    },
+    {
+        why: "misspelled nested argument",
+        args: { persistence: { sizee: "1Gi" } },
+        expect: /persistence.sizee is not an argument; the accepted ones are: enabled, size/,
+    },
 ];
 
 describe("settings: every bad argument is named, with the fix", () => {
@@ -135,17 +314,22 @@ describe("settings: every bad argument is named, with the fix", () => {
     for (const row of BAD_INPUTS) {
         it(`rejects ${row.why}`, () => {
             const name = row.name ?? "cache";
-            assert.throws(() => resolveSettings(name, row.args as RedisArgs), (error: unknown) => {
-                assert.ok(error instanceof RedisArgumentError, `expected a RedisArgumentError, got ${error}`);
-                assert.ok(error.message.startsWith(`Redis "${name}": `), error.message);
-                assert.match(error.message, row.expect);
-                return true;
-            });
+            assert.throws(
+                () => resolveSettings(name, row.args as RedisArgs),
+                (error: unknown) => {
+                    assert.ok(error instanceof RedisArgumentError, `expected a RedisArgumentError, got ${error}`);
+                    assert.ok(error.message.startsWith(`Redis "${name}": `), error.message);
+                    assert.match(error.message, row.expect);
+                    return true;
+                },
+            );
         });
     }
 
     it("never echoes a password in an error", () => {
-        assert.throws(() => resolveSettings("c", { auth: { password: "hunter2-secret", existingSecret: { name: "s" } } }),
-            (error: Error) => !error.message.includes("hunter2-secret"));
+        assert.throws(
+            () => resolveSettings("c", { auth: { password: "hunter2-secret", existingSecret: { name: "s" } } }),
+            (error: Error) => !error.message.includes("hunter2-secret"),
+        );
     });
 });

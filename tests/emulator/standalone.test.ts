@@ -8,8 +8,7 @@ import { KubeObject, renderRedis } from "../../tools/render";
 import { REPO_ROOT } from "../../tools/stack-config";
 import { Emulator, leftovers } from ".";
 import { requireEmulatorHost } from "../support/requirements";
-
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Loose } from "../support/loose";
 
 /**
  * The standalone deployment, as the component renders it, run by the pod emulator with Debian's
@@ -28,13 +27,19 @@ const log = (line: string) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function passwordOf(objects: KubeObject[]): string {
-    return (objects.find((o) => o.kind === "Secret") as Any).stringData.password;
+    return (objects.find((o) => o.kind === "Secret") as Loose).stringData.password;
 }
 
 function connect(emulator: Emulator, password?: string): Redis {
     const redis = new Redis({
-        host: emulator.podIP(POD, NAMESPACE), port: 6379, password, lazyConnect: true,
-        enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000,
+        host: emulator.podIP(POD, NAMESPACE),
+        port: 6379,
+        password,
+        lazyConnect: true,
+        enableReadyCheck: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 3000,
     });
     // Refused connections while a pod restarts are expected; the commands report them.
     redis.on("error", () => undefined);
@@ -124,11 +129,13 @@ describe("standalone Redis on the pod emulator", function () {
         });
 
         it("keeps the password off every process's command line", async () => {
-            const result = await emulator.exec(POD, ["sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '"], { namespace: NAMESPACE });
+            const result = await emulator.exec(POD, ["sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '"], {
+                namespace: NAMESPACE,
+            });
             assert.match(result.stdout, /redis-server/);
             assert.ok(!result.stdout.includes(password));
             for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-                let commandLine = "";
+                let commandLine: string;
                 try {
                     commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
                 } catch {
@@ -140,19 +147,27 @@ describe("standalone Redis on the pod emulator", function () {
 
         it("resolves the Service from another pod, whose client connects through it", async () => {
             const clientPod = {
-                apiVersion: "apps/v1", kind: "StatefulSet",
+                apiVersion: "apps/v1",
+                kind: "StatefulSet",
                 metadata: { name: "client", namespace: NAMESPACE },
                 spec: {
-                    serviceName: "client", replicas: 1, selector: { matchLabels: { app: "client" } },
+                    serviceName: "client",
+                    replicas: 1,
+                    selector: { matchLabels: { app: "client" } },
                     template: {
                         metadata: { labels: { app: "client" } },
                         spec: {
                             securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
-                            containers: [{
-                                name: "client", image: "docker.io/library/redis:7.0.15-bookworm",
-                                command: ["sh", "-c", "while true; do sleep 1; done"],
-                                env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: `${NAME}-auth`, key: "password" } } }],
-                            }],
+                            containers: [
+                                {
+                                    name: "client",
+                                    image: "docker.io/library/redis:7.0.15-bookworm",
+                                    command: ["sh", "-c", "while true; do sleep 1; done"],
+                                    env: [
+                                        { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: `${NAME}-auth`, key: "password" } } },
+                                    ],
+                                },
+                            ],
                         },
                     },
                 },
@@ -162,7 +177,9 @@ describe("standalone Redis on the pod emulator", function () {
             const host = `${NAME}.${NAMESPACE}.svc.cluster.local`;
             const resolved = await emulator.exec("client-0", ["getent", "hosts", host], { namespace: NAMESPACE });
             assert.match(resolved.stdout, new RegExp(`^${emulator.podIP(POD, NAMESPACE).replace(/\./g, "\\.")}\\s`));
-            const written = await emulator.exec("client-0", ["redis-cli", "--no-auth-warning", "-h", host, "set", "from-client", "yes"], { namespace: NAMESPACE });
+            const written = await emulator.exec("client-0", ["redis-cli", "--no-auth-warning", "-h", host, "set", "from-client", "yes"], {
+                namespace: NAMESPACE,
+            });
             assert.equal(written.stdout.trim(), "OK", written.stderr);
             await withClient(emulator, password, async (redis) => assert.equal(await redis.get("from-client"), "yes"));
         });
@@ -178,13 +195,17 @@ describe("standalone Redis on the pod emulator", function () {
                 await sleep(1500);
                 const ipBefore = emulator.podIP(POD, NAMESPACE);
                 await inject();
-                await emulator.waitFor(async () => {
-                    try {
-                        return isReady(emulator) && emulator.podIP(POD, NAMESPACE) !== undefined;
-                    } catch {
-                        return false;
-                    }
-                }, 90000, `${POD} Ready again after the ${fault}`);
+                await emulator.waitFor(
+                    async () => {
+                        try {
+                            return isReady(emulator) && emulator.podIP(POD, NAMESPACE) !== undefined;
+                        } catch {
+                            return false;
+                        }
+                    },
+                    90000,
+                    `${POD} Ready again after the ${fault}`,
+                );
                 await emulator.waitReady(NAME, { namespace: NAMESPACE, timeoutMs: 90000 });
                 if (fault !== "container crash") {
                     assert.notEqual(emulator.podIP(POD, NAMESPACE), ipBefore, `a recreated pod gets a new IP (${fault})`);
@@ -203,7 +224,11 @@ describe("standalone Redis on the pod emulator", function () {
                 }
                 await pipeline.exec();
                 await redis.bgrewriteaof();
-                await emulator.waitFor(async () => ((await redis.info("persistence")).includes("aof_rewrite_in_progress:0")), 30000, "AOF rewrite");
+                await emulator.waitFor(
+                    async () => (await redis.info("persistence")).includes("aof_rewrite_in_progress:0"),
+                    30000,
+                    "AOF rewrite",
+                );
             });
             const before = restarts(emulator);
             await emulator.crashContainer(POD, "redis", NAMESPACE);
@@ -211,7 +236,10 @@ describe("standalone Redis on the pod emulator", function () {
             const deadline = Date.now() + 120000;
             while (Date.now() < deadline) {
                 const redis = connect(emulator, password);
-                const reply = await redis.connect().then(() => redis.ping()).catch((e: Error) => e.message);
+                const reply = await redis
+                    .connect()
+                    .then(() => redis.ping())
+                    .catch((e: Error) => e.message);
                 redis.disconnect();
                 if (/LOADING/.test(String(reply))) {
                     assert.equal(isReady(emulator), false, "a loading Redis must not be Ready");
@@ -225,7 +253,7 @@ describe("standalone Redis on the pod emulator", function () {
             assert.ok(sawLoadingWhileUnready, "Redis was never seen loading");
             await emulator.waitReady(NAME, { namespace: NAMESPACE, timeoutMs: 60000 });
             assert.equal(restarts(emulator), before + 1, "liveness must not restart a loading Redis");
-            await withClient(emulator, password, async (redis) => assert.equal(await redis.dbsize() >= 150000, true));
+            await withClient(emulator, password, async (redis) => assert.equal((await redis.dbsize()) >= 150000, true));
         });
 
         it("restarts a Redis that stops answering (liveness)", async () => {
@@ -237,19 +265,27 @@ describe("standalone Redis on the pod emulator", function () {
         });
 
         it("rolls the pod on a config change, and the new setting is live", async () => {
-            const changed = await renderRedis(NAME, { ...DURABLE, config: { ...DURABLE.config, "maxmemory-policy": "allkeys-lfu" } }, { showSecrets: true });
+            const changed = await renderRedis(
+                NAME,
+                { ...DURABLE, config: { ...DURABLE.config, "maxmemory-policy": "allkeys-lfu" } },
+                { showSecrets: true },
+            );
             // The Secret keeps the deployed password, as the stack state would.
-            const secret = changed.find((o) => o.kind === "Secret") as Any;
+            const secret = changed.find((o) => o.kind === "Secret") as Loose;
             secret.stringData.password = password;
             const ipBefore = emulator.podIP(POD, NAMESPACE);
             await emulator.apply(changed);
-            await emulator.waitFor(() => {
-                try {
-                    return emulator.podIP(POD, NAMESPACE) !== ipBefore && isReady(emulator);
-                } catch {
-                    return false;
-                }
-            }, 90000, "the rolled pod");
+            await emulator.waitFor(
+                () => {
+                    try {
+                        return emulator.podIP(POD, NAMESPACE) !== ipBefore && isReady(emulator);
+                    } catch {
+                        return false;
+                    }
+                },
+                90000,
+                "the rolled pod",
+            );
             await emulator.waitReady(NAME, { namespace: NAMESPACE, timeoutMs: 60000 });
             await withClient(emulator, password, async (redis) => {
                 assert.equal(((await redis.config("GET", "maxmemory-policy")) as string[])[1], "allkeys-lfu");
@@ -263,7 +299,11 @@ describe("standalone Redis on the pod emulator", function () {
         let password: string;
 
         before(async () => {
-            ({ emulator, password } = await deploy({ namespace: NAMESPACE, persistence: { enabled: false }, resources: { limits: { memory: "128Mi" } } }));
+            ({ emulator, password } = await deploy({
+                namespace: NAMESPACE,
+                persistence: { enabled: false },
+                resources: { limits: { memory: "128Mi" } },
+            }));
         });
         after(() => teardown(emulator));
 
@@ -287,7 +327,8 @@ describe("standalone Redis on the pod emulator", function () {
             child.stdout.on("data", (chunk) => (stdout += chunk));
             child.stderr.on("data", (chunk) => (stderr += chunk));
             const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-                child.once("exit", (code, signal) => resolve({ code, signal })));
+                child.once("exit", (code, signal) => resolve({ code, signal })),
+            );
             const deadline = Date.now() + 120000;
             while (!stdout.includes("\n")) {
                 if (Date.now() > deadline || child.exitCode !== null) {
@@ -302,7 +343,13 @@ describe("standalone Redis on the pod emulator", function () {
             assert.equal(report.ready, true);
             assert.match(report.pods["redis-0"], /^10\.\d+\.\d+\.\d+$/);
             assert.equal(report.connection.port, 6379);
-            const redis = new Redis({ host: report.connection.host, port: 6379, password: report.connection.password, lazyConnect: true, maxRetriesPerRequest: 0 });
+            const redis = new Redis({
+                host: report.connection.host,
+                port: 6379,
+                password: report.connection.password,
+                lazyConnect: true,
+                maxRetriesPerRequest: 0,
+            });
             await redis.connect();
             assert.equal(await redis.set("via-emulate", "1"), "OK");
             redis.disconnect();
@@ -318,8 +365,13 @@ describe("standalone Redis on the pod emulator", function () {
         });
 
         it("tears everything down and exits 0 on SIGTERM", async () => {
-            const { child, exited, stderr } = await startEmulate(process.execPath,
-                ["-r", "ts-node/register/transpile-only", "tools/emulate-cli.ts", "--stack", "local"]);
+            const { child, exited, stderr } = await startEmulate(process.execPath, [
+                "-r",
+                "ts-node/register/transpile-only",
+                "tests/emulator/cli.ts",
+                "--stack",
+                "local",
+            ]);
             child.kill("SIGTERM");
             assert.deepEqual(await exited, { code: 0, signal: null }, stderr());
             assert.deepEqual(leftovers(), []);

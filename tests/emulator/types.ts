@@ -5,222 +5,222 @@
 export type StringMap = Record<string, string>;
 
 export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: StringMap;
-  annotations?: StringMap;
+    name: string;
+    namespace?: string;
+    labels?: StringMap;
+    annotations?: StringMap;
 }
 
 export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
+    apiVersion: string;
+    kind: string;
+    metadata: ObjectMeta;
 }
 
 export interface KeyToPath {
-  key: string;
-  path: string;
-  mode?: number;
+    key: string;
+    path: string;
+    mode?: number;
 }
 
 export interface ConfigMapVolumeSource {
-  name: string;
-  items?: KeyToPath[];
-  defaultMode?: number;
-  optional?: boolean;
+    name: string;
+    items?: KeyToPath[];
+    defaultMode?: number;
+    optional?: boolean;
 }
 
 export interface SecretVolumeSource {
-  secretName: string;
-  items?: KeyToPath[];
-  defaultMode?: number;
-  optional?: boolean;
+    secretName: string;
+    items?: KeyToPath[];
+    defaultMode?: number;
+    optional?: boolean;
 }
 
 export interface Volume {
-  name: string;
-  configMap?: ConfigMapVolumeSource;
-  secret?: SecretVolumeSource;
-  emptyDir?: { medium?: string; sizeLimit?: string | number };
-  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+    name: string;
+    configMap?: ConfigMapVolumeSource;
+    secret?: SecretVolumeSource;
+    emptyDir?: { medium?: string; sizeLimit?: string | number };
+    persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
 }
 
 export interface VolumeMount {
-  name: string;
-  mountPath: string;
-  subPath?: string;
-  readOnly?: boolean;
+    name: string;
+    mountPath: string;
+    subPath?: string;
+    readOnly?: boolean;
 }
 
 export interface KeySelector {
-  name: string;
-  key: string;
-  optional?: boolean;
+    name: string;
+    key: string;
+    optional?: boolean;
 }
 
 export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    fieldRef?: { fieldPath: string; apiVersion?: string };
-    secretKeyRef?: KeySelector;
-    configMapKeyRef?: KeySelector;
-  };
+    name: string;
+    value?: string;
+    valueFrom?: {
+        fieldRef?: { fieldPath: string; apiVersion?: string };
+        secretKeyRef?: KeySelector;
+        configMapKeyRef?: KeySelector;
+    };
 }
 
 export interface EnvFromSource {
-  prefix?: string;
-  configMapRef?: { name: string; optional?: boolean };
-  secretRef?: { name: string; optional?: boolean };
+    prefix?: string;
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
 }
 
 export interface ExecAction {
-  command: string[];
+    command: string[];
 }
 
 export interface Probe {
-  exec?: ExecAction;
-  tcpSocket?: { port: number | string };
-  initialDelaySeconds?: number;
-  periodSeconds?: number;
-  timeoutSeconds?: number;
-  successThreshold?: number;
-  failureThreshold?: number;
-  /** Grace period of a restart this (liveness or startup) probe causes; overrides the pod's. */
-  terminationGracePeriodSeconds?: number;
+    exec?: ExecAction;
+    tcpSocket?: { port: number | string };
+    initialDelaySeconds?: number;
+    periodSeconds?: number;
+    timeoutSeconds?: number;
+    successThreshold?: number;
+    failureThreshold?: number;
+    /** Grace period of a restart this (liveness or startup) probe causes; overrides the pod's. */
+    terminationGracePeriodSeconds?: number;
 }
 
 export interface LifecycleHandler {
-  exec?: ExecAction;
-  sleep?: { seconds: number };
+    exec?: ExecAction;
+    sleep?: { seconds: number };
 }
 
 export interface SecurityContext {
-  runAsUser?: number;
-  runAsGroup?: number;
-  runAsNonRoot?: boolean;
-  readOnlyRootFilesystem?: boolean;
-  allowPrivilegeEscalation?: boolean;
+    runAsUser?: number;
+    runAsGroup?: number;
+    runAsNonRoot?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    allowPrivilegeEscalation?: boolean;
 }
 
 export interface PodSecurityContext {
-  runAsUser?: number;
-  runAsGroup?: number;
-  runAsNonRoot?: boolean;
-  fsGroup?: number;
-  fsGroupChangePolicy?: string;
-  supplementalGroups?: number[];
+    runAsUser?: number;
+    runAsGroup?: number;
+    runAsNonRoot?: boolean;
+    fsGroup?: number;
+    fsGroupChangePolicy?: string;
+    supplementalGroups?: number[];
 }
 
 export interface ContainerPort {
-  name?: string;
-  containerPort: number;
+    name?: string;
+    containerPort: number;
 }
 
 export interface Container {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  env?: EnvVar[];
-  envFrom?: EnvFromSource[];
-  volumeMounts?: VolumeMount[];
-  ports?: ContainerPort[];
-  securityContext?: SecurityContext;
-  startupProbe?: Probe;
-  readinessProbe?: Probe;
-  livenessProbe?: Probe;
-  lifecycle?: { preStop?: LifecycleHandler; postStart?: LifecycleHandler };
+    name: string;
+    image: string;
+    command?: string[];
+    args?: string[];
+    workingDir?: string;
+    env?: EnvVar[];
+    envFrom?: EnvFromSource[];
+    volumeMounts?: VolumeMount[];
+    ports?: ContainerPort[];
+    securityContext?: SecurityContext;
+    startupProbe?: Probe;
+    readinessProbe?: Probe;
+    livenessProbe?: Probe;
+    lifecycle?: { preStop?: LifecycleHandler; postStart?: LifecycleHandler };
 }
 
 export interface HostAlias {
-  ip: string;
-  hostnames: string[];
+    ip: string;
+    hostnames: string[];
 }
 
 export interface PodSpec {
-  containers: Container[];
-  initContainers?: Container[];
-  volumes?: Volume[];
-  securityContext?: PodSecurityContext;
-  terminationGracePeriodSeconds?: number;
-  hostname?: string;
-  subdomain?: string;
-  hostAliases?: HostAlias[];
+    containers: Container[];
+    initContainers?: Container[];
+    volumes?: Volume[];
+    securityContext?: PodSecurityContext;
+    terminationGracePeriodSeconds?: number;
+    hostname?: string;
+    subdomain?: string;
+    hostAliases?: HostAlias[];
 }
 
 export interface PodTemplate {
-  metadata?: { labels?: StringMap; annotations?: StringMap };
-  spec: PodSpec;
+    metadata?: { labels?: StringMap; annotations?: StringMap };
+    spec: PodSpec;
 }
 
 export interface PersistentVolumeClaimTemplate {
-  metadata: { name: string; labels?: StringMap; annotations?: StringMap };
-  spec?: object;
+    metadata: { name: string; labels?: StringMap; annotations?: StringMap };
+    spec?: object;
 }
 
 export interface StatefulSetSpec {
-  replicas?: number;
-  selector: { matchLabels: StringMap };
-  serviceName?: string;
-  template: PodTemplate;
-  volumeClaimTemplates?: PersistentVolumeClaimTemplate[];
-  podManagementPolicy?: 'OrderedReady' | 'Parallel';
-  updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
-  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
-  ordinals?: { start?: number };
+    replicas?: number;
+    selector: { matchLabels: StringMap };
+    serviceName?: string;
+    template: PodTemplate;
+    volumeClaimTemplates?: PersistentVolumeClaimTemplate[];
+    podManagementPolicy?: "OrderedReady" | "Parallel";
+    updateStrategy?: { type?: "RollingUpdate" | "OnDelete"; rollingUpdate?: { partition?: number } };
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: "Retain" | "Delete"; whenScaled?: "Retain" | "Delete" };
+    ordinals?: { start?: number };
 }
 
 export interface StatefulSet extends KubeObject {
-  kind: 'StatefulSet';
-  spec: StatefulSetSpec;
+    kind: "StatefulSet";
+    spec: StatefulSetSpec;
 }
 
 export interface ServicePort {
-  name?: string;
-  port: number;
-  targetPort?: number | string;
-  protocol?: string;
+    name?: string;
+    port: number;
+    targetPort?: number | string;
+    protocol?: string;
 }
 
 export interface Service extends KubeObject {
-  kind: 'Service';
-  spec: {
-    selector?: StringMap;
-    clusterIP?: string;
-    ports?: ServicePort[];
-    publishNotReadyAddresses?: boolean;
-    type?: string;
-  };
+    kind: "Service";
+    spec: {
+        selector?: StringMap;
+        clusterIP?: string;
+        ports?: ServicePort[];
+        publishNotReadyAddresses?: boolean;
+        type?: string;
+    };
 }
 
 export interface ConfigMap extends KubeObject {
-  kind: 'ConfigMap';
-  data?: StringMap;
-  binaryData?: StringMap;
+    kind: "ConfigMap";
+    data?: StringMap;
+    binaryData?: StringMap;
 }
 
 export interface Secret extends KubeObject {
-  kind: 'Secret';
-  data?: StringMap;
-  stringData?: StringMap;
-  type?: string;
+    kind: "Secret";
+    data?: StringMap;
+    stringData?: StringMap;
+    type?: string;
 }
 
 export interface PersistentVolumeClaim extends KubeObject {
-  kind: 'PersistentVolumeClaim';
-  spec?: object;
+    kind: "PersistentVolumeClaim";
+    spec?: object;
 }
 
 /** A namespaced object's key in the emulator's stores: "namespace/name". */
 export function objectKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
+    return `${namespace}/${name}`;
 }
 
-export const DEFAULT_NAMESPACE = 'default';
-export const CLUSTER_DOMAIN = 'cluster.local';
+export const DEFAULT_NAMESPACE = "default";
+export const CLUSTER_DOMAIN = "cluster.local";
 
 export function namespaceOf(obj: KubeObject): string {
-  return obj.metadata.namespace ?? DEFAULT_NAMESPACE;
+    return obj.metadata.namespace ?? DEFAULT_NAMESPACE;
 }

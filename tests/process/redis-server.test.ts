@@ -28,10 +28,13 @@ interface Server {
 
 async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        }).on("error", reject);
+        const server = net
+            .createServer()
+            .listen(0, "127.0.0.1", () => {
+                const { port } = server.address() as net.AddressInfo;
+                server.close(() => resolve(port));
+            })
+            .on("error", reject);
     });
 }
 
@@ -86,7 +89,15 @@ async function stopServer(server: Server | undefined): Promise<void> {
 }
 
 function client(server: Server, password?: string): Redis {
-    return new Redis({ port: server.port, host: "127.0.0.1", password, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    return new Redis({
+        port: server.port,
+        host: "127.0.0.1",
+        password,
+        lazyConnect: true,
+        enableReadyCheck: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+    });
 }
 
 async function configValue(redis: Redis, name: string): Promise<string> {
@@ -95,7 +106,11 @@ async function configValue(redis: Redis, name: string): Promise<string> {
 
 function script(server: Server, name: string, ...args: string[]): { code: number; output: string } {
     try {
-        const output = execFileSync("sh", [path.join(server.dir, PATHS.scriptsDir, name), ...args], { env: server.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const output = execFileSync("sh", [path.join(server.dir, PATHS.scriptsDir, name), ...args], {
+            env: server.env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         return { code: 0, output };
     } catch (error) {
         const e = error as { status: number; stdout: string; stderr: string };
@@ -137,14 +152,20 @@ describe("redis-server runs the rendered configuration", function () {
         assert.equal(await get("appendonly"), "yes");
         assert.equal(await get("appendfsync"), "everysec");
         assert.equal(await get("save"), "3600 1 300 100 60 10000");
-        assert.equal(Number(await get("maxmemory")), resolveSettings("c", { resources: { limits: { memory: "512Mi" } } }).memory.maxmemoryBytes);
+        assert.equal(
+            Number(await get("maxmemory")),
+            resolveSettings("c", { resources: { limits: { memory: "512Mi" } } }).memory.maxmemoryBytes,
+        );
         assert.equal(Number(await get("maxmemory")), 358 * 2 ** 20);
         assert.equal(await get("maxmemory-policy"), "noeviction");
         redis.disconnect();
     });
 
     it("runs as a cache with persistence off, and takes extra directives from config", async () => {
-        server = await startServer({ persistence: { enabled: false }, config: { "notify-keyspace-events": "Ex", hz: "20", "lazyfree-lazy-eviction": "yes" } }, "p");
+        server = await startServer(
+            { persistence: { enabled: false }, config: { "notify-keyspace-events": "Ex", hz: "20", "lazyfree-lazy-eviction": "yes" } },
+            "p",
+        );
         const redis = client(server, "p");
         await redis.connect();
         const get = (name: string) => configValue(redis, name);
@@ -163,13 +184,16 @@ describe("redis-server runs the rendered configuration", function () {
         await redis.connect();
         assert.equal(await redis.ping(), "PONG");
         redis.disconnect();
-        const commandLines = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map((pid) => {
-            try {
-                return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-            } catch {
-                return "";
-            }
-        });
+        const commandLines = fs
+            .readdirSync("/proc")
+            .filter((p) => /^\d+$/.test(p))
+            .map((pid) => {
+                try {
+                    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+                } catch {
+                    return "";
+                }
+            });
         assert.ok(commandLines.some((line) => line.includes("redis-server")));
         assert.ok(!commandLines.some((line) => line.includes("quoted")), "the password is on a command line");
         const authConf = fs.statSync(path.join(server.dir, PATHS.authConf));
@@ -212,8 +236,14 @@ describe("redis-server runs the rendered configuration", function () {
             const result = (() => {
                 try {
                     execFileSync("sh", [path.join(__dirname, "..", "..", "sdk", "scripts", "start.sh")], {
-                        env: { PATH: process.env.PATH, REDIS_CONF: "/nonexistent", REDIS_PASSWORD_FILE: path.join(dir, "password"), REDIS_AUTH_CONF: path.join(dir, "auth.conf") },
-                        stdio: ["ignore", "pipe", "pipe"], encoding: "utf8",
+                        env: {
+                            PATH: process.env.PATH,
+                            REDIS_CONF: "/nonexistent",
+                            REDIS_PASSWORD_FILE: path.join(dir, "password"),
+                            REDIS_AUTH_CONF: path.join(dir, "auth.conf"),
+                        },
+                        stdio: ["ignore", "pipe", "pipe"],
+                        encoding: "utf8",
                     });
                     return { code: 0, stderr: "" };
                 } catch (error) {

@@ -3,14 +3,13 @@ import * as crypto from "crypto";
 import { Redis, RedisArgs } from "../../sdk/index";
 import { CONFIG_CHECKSUM_ANNOTATION, REDIS_TYPE_TOKEN } from "../../sdk/core/constants";
 import { isSecret, MockRun, RecordedResource, runWithMocks } from "../../tools/pulumi-mocks";
-
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Loose } from "../support/loose";
 
 interface Deployed {
     run: MockRun;
     redis: Redis;
-    byKind(kind: string): Any[];
-    one(kind: string): Any;
+    byKind(kind: string): Loose[];
+    one(kind: string): Loose;
 }
 
 async function deploy(args: RedisArgs, name = "cache", reads?: Record<string, Record<string, unknown>>): Promise<Deployed> {
@@ -19,7 +18,7 @@ async function deploy(args: RedisArgs, name = "cache", reads?: Record<string, Re
         redis = new Redis(name, args);
         return { connection: redis.connection };
     });
-    const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.inputs as Any);
+    const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.inputs as Loose);
     const byKind = (kind: string) => kube.filter((object) => object.kind === kind);
     return {
         run,
@@ -33,7 +32,7 @@ async function deploy(args: RedisArgs, name = "cache", reads?: Record<string, Re
     };
 }
 
-const value = <T>(output: { apply: Any }) => new Promise<T>((resolve) => output.apply((v: T) => resolve(v)));
+const value = <T>(output: { apply: Loose }) => new Promise<T>((resolve) => output.apply((v: T) => resolve(v)));
 
 describe("component: what Redis registers", () => {
     it("registers the component and exactly its Kubernetes objects", async () => {
@@ -111,21 +110,25 @@ describe("component: what Redis registers", () => {
         const { run, redis, byKind } = await deploy(
             { namespace: "data", auth: { existingSecret: { name: "vault-redis", key: "pw" } } },
             "cache",
-            { "kubernetes:core/v1:Secret": { data: { pw: encoded } } });
+            { "kubernetes:core/v1:Secret": { data: { pw: encoded } } },
+        );
         assert.equal(byKind("Secret").length, 0);
         assert.ok(run.resources.some((r) => r.read && r.type === "kubernetes:core/v1:Secret"));
         assert.equal(await value(redis.password), "from-the-vault");
         assert.equal(await value(redis.passwordSecretName), "vault-redis");
         const volumes = byKind("StatefulSet")[0].spec.template.spec.volumes;
-        assert.deepEqual(volumes.find((v: Any) => v.name === "auth").secret.items, [{ key: "pw", path: "password" }]);
+        assert.deepEqual(volumes.find((v: Loose) => v.name === "auth").secret.items, [{ key: "pw", path: "password" }]);
     });
 
     it("registers nothing, not even the component, when an argument is bad", async () => {
         const resources: RecordedResource[] = [];
-        await assert.rejects(runWithMocks({ project: "unit", stack: "test" }, () => {
-            new Redis("cache", { persistence: { size: "8GB" } });
-            return {};
-        }).then((run) => resources.push(...run.resources)), /persistence.size = "8GB" is not a Kubernetes quantity; use "8Gi"/);
+        await assert.rejects(
+            runWithMocks({ project: "unit", stack: "test" }, () => {
+                new Redis("cache", { persistence: { size: "8GB" } });
+                return {};
+            }).then((run) => resources.push(...run.resources)),
+            /persistence.size = "8GB" is not a Kubernetes quantity; use "8Gi"/,
+        );
         assert.equal(resources.length, 0);
     });
 });
@@ -139,7 +142,9 @@ describe("component: the objects", () => {
         assert.equal(sts.spec.serviceName, "cache-headless");
         assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
         assert.deepEqual(sts.spec.volumeClaimTemplates[0].spec, {
-            accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "20Gi" } },
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "gp3",
+            resources: { requests: { storage: "20Gi" } },
         });
         const pod = sts.spec.template.spec;
         assert.equal(pod.enableServiceLinks, false);
@@ -159,11 +164,19 @@ describe("component: the objects", () => {
         assert.equal(container.livenessProbe.terminationGracePeriodSeconds, 15, "a hung Redis is not given the pod's whole grace period");
         assert.equal(container.readinessProbe.terminationGracePeriodSeconds, undefined, "the API server refuses it on readiness probes");
         assert.deepEqual(container.lifecycle.preStop.exec.command, ["sh", "/opt/kubernetes-redis/scripts/pre-stop.sh"]);
-        assert.ok(container.env.every((e: Any) => typeof e.value === "string" && !/pass(word)?$/i.test(e.value) || e.name === "REDIS_PASSWORD_FILE"));
-        const mounts = Object.fromEntries(container.volumeMounts.map((m: Any) => [m.mountPath, m.name]));
+        assert.ok(
+            container.env.every(
+                (e: Loose) => (typeof e.value === "string" && !/pass(word)?$/i.test(e.value)) || e.name === "REDIS_PASSWORD_FILE",
+            ),
+        );
+        const mounts = Object.fromEntries(container.volumeMounts.map((m: Loose) => [m.mountPath, m.name]));
         assert.deepEqual(mounts, {
-            "/etc/redis": "config", "/opt/kubernetes-redis/scripts": "scripts", "/etc/redis-auth": "auth",
-            "/run/redis": "run", "/tmp": "tmp", "/data": "data",
+            "/etc/redis": "config",
+            "/opt/kubernetes-redis/scripts": "scripts",
+            "/etc/redis-auth": "auth",
+            "/run/redis": "run",
+            "/tmp": "tmp",
+            "/data": "data",
         });
         const cm = d.one("ConfigMap");
         const expected = crypto.createHash("sha256");
@@ -174,7 +187,8 @@ describe("component: the objects", () => {
     });
 
     it("rolls the pods when the configuration changes, and only then", async () => {
-        const checksum = async (args: RedisArgs) => (await deploy(args)).one("StatefulSet").spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+        const checksum = async (args: RedisArgs) =>
+            (await deploy(args)).one("StatefulSet").spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
         const base = await checksum({});
         assert.notEqual(await checksum({ config: { "maxmemory-policy": "allkeys-lfu" } }), base);
         assert.notEqual(await checksum({ memory: { maxmemoryPercent: 60 } }), base);
@@ -189,19 +203,26 @@ describe("component: the objects", () => {
         assert.equal(client.spec.type, "LoadBalancer");
         assert.deepEqual(client.metadata.annotations, { "networking.gke.io/load-balancer-type": "Internal" });
         for (const service of [headless, client]) {
-            assert.deepEqual(service.spec.ports, [{ name: "redis", port: 6379, targetPort: "redis", protocol: "TCP", appProtocol: "redis" }]);
+            assert.deepEqual(service.spec.ports, [
+                { name: "redis", port: 6379, targetPort: "redis", protocol: "TCP", appProtocol: "redis" },
+            ]);
             assert.deepEqual(service.spec.selector, d.one("StatefulSet").spec.selector.matchLabels);
         }
     });
 
     it("declares one pre-bound local PersistentVolume per ordinal, with node affinity and Retain", async () => {
-        const d = await deploy({ namespace: "data", persistence: { size: "2Gi", localVolumes: { path: "/mnt/redis", nodeNames: ["worker-1"] } } });
+        const d = await deploy({
+            namespace: "data",
+            persistence: { size: "2Gi", localVolumes: { path: "/mnt/redis", nodeNames: ["worker-1"] } },
+        });
         const pv = d.one("PersistentVolume");
         assert.equal(pv.spec.persistentVolumeReclaimPolicy, "Retain");
         assert.deepEqual(pv.spec.claimRef, { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "data", name: "data-cache-0" });
         assert.equal(pv.spec.local.path, "/mnt/redis/data-cache-0");
         assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0], {
-            key: "kubernetes.io/hostname", operator: "In", values: ["worker-1"],
+            key: "kubernetes.io/hostname",
+            operator: "In",
+            values: ["worker-1"],
         });
         assert.equal(pv.spec.storageClassName, "redis-local");
         assert.equal(d.one("StatefulSet").spec.volumeClaimTemplates[0].spec.storageClassName, "redis-local");
@@ -212,7 +233,10 @@ describe("component: the objects", () => {
         const d = await deploy({ persistence: { enabled: false } });
         const sts = d.one("StatefulSet");
         assert.equal(sts.spec.volumeClaimTemplates, undefined);
-        assert.deepEqual(sts.spec.template.spec.volumes.find((v: Any) => v.name === "data"), { name: "data", emptyDir: {} });
+        assert.deepEqual(
+            sts.spec.template.spec.volumes.find((v: Loose) => v.name === "data"),
+            { name: "data", emptyDir: {} },
+        );
         assert.match(d.one("ConfigMap").data["redis.conf"], /^appendonly no$/m);
         assert.match(d.one("ConfigMap").data["redis.conf"], /^save ""$/m);
     });

@@ -2,8 +2,7 @@ import { strict as assert } from "assert";
 import { CONSUMER_REFERENCE, loadExample, runExample } from "../../tools/golden";
 import { isSecret, runWithMocks } from "../../tools/pulumi-mocks";
 import { apiServerViolations, schemaErrors } from "../support/kube-validation";
-
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Loose } from "../support/loose";
 
 describe("examples", function () {
     this.timeout(30000);
@@ -14,13 +13,13 @@ describe("examples", function () {
         assert.ok(run.resources.some((r) => r.type === "kubernetes-redis:index:Redis"));
         assert.ok(run.resources.some((r) => r.type === "kubernetes:apps/v1:StatefulSet"));
         assert.equal(await isSecret(program.connection), true);
-        assert.equal((run.exports.connection as Any).host, "cache.default.svc.cluster.local");
+        assert.equal((run.exports.connection as Loose).host, "cache.default.svc.cluster.local");
     });
 
     describe("consumer: reads the connection through a StackReference", () => {
         const connection = CONSUMER_REFERENCE.connection;
         let run: Awaited<ReturnType<typeof runWithMocks>>;
-        let objects: Any[];
+        let objects: Loose[];
 
         before(async () => {
             run = await runExample("consumer");
@@ -45,7 +44,7 @@ describe("examples", function () {
         it("gives the application its settings from that Secret, never as literal values", () => {
             const deployment = objects.find((o) => o.kind === "Deployment");
             const env = deployment.spec.template.spec.containers[0].env;
-            assert.ok(env.every((e: Any) => e.valueFrom.secretKeyRef.name === "app-redis"));
+            assert.ok(env.every((e: Loose) => e.valueFrom.secretKeyRef.name === "app-redis"));
             for (const object of objects.filter((o) => o.kind !== "Secret")) {
                 assert.ok(!JSON.stringify(object).includes(connection.password), `${object.kind} holds the password`);
             }

@@ -15,6 +15,9 @@ describe("golden renders (update with `npm run golden:update` when a change is i
 
     it("has no golden file that no case renders", () => {
         const expected = new Set(goldenCases().map((golden) => golden.file));
-        assert.deepEqual(fs.readdirSync(GOLDEN_DIR).filter((file) => !expected.has(file)), []);
+        assert.deepEqual(
+            fs.readdirSync(GOLDEN_DIR).filter((file) => !expected.has(file)),
+            [],
+        );
     });
 });

@@ -35,7 +35,9 @@ describe("shell scripts", function () {
         assert.ok(scripts.length >= Object.keys(SCRIPT_FILES).length + 1, scripts.join(", "));
         const result = (() => {
             try {
-                return execFileSync("shellcheck", ["--severity=style", "--external-sources", "--source-path=SCRIPTDIR", ...scripts], { encoding: "utf8" });
+                return execFileSync("shellcheck", ["--severity=style", "--external-sources", "--source-path=SCRIPTDIR", ...scripts], {
+                    encoding: "utf8",
+                });
             } catch (error) {
                 return (error as { stdout: string }).stdout || String(error);
             }

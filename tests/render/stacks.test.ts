@@ -6,11 +6,10 @@ import { isSecret, runWithMocks } from "../../tools/pulumi-mocks";
 import { KubeObject, REDACTED, renderStack, toYaml } from "../../tools/render";
 import { loadStackConfig, REPO_ROOT, stackNames } from "../../tools/stack-config";
 import { apiServerViolations, schemaErrors } from "../support/kube-validation";
-
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Loose } from "../support/loose";
 
 const STACKS = ["aws", "azure", "gcp", "local"];
-const find = (objects: KubeObject[], kind: string, name?: string): Any =>
+const find = (objects: KubeObject[], kind: string, name?: string): Loose =>
     objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 describe("stacks: every Pulumi.<stack>.yaml", () => {
@@ -47,7 +46,7 @@ describe("stacks: every Pulumi.<stack>.yaml", () => {
                 const { project, config, secretKeys } = loadStackConfig(stack);
                 let outputs: ReturnType<typeof deployStack> | undefined;
                 const run = await runWithMocks({ project, stack, config, secretKeys }, () => (outputs = deployStack()));
-                const connection = run.exports.connection as Any;
+                const connection = run.exports.connection as Loose;
                 assert.equal(await isSecret(outputs?.connection), true);
                 assert.equal(connection.host, `redis.${connection.namespace}.svc.cluster.local`);
                 assert.equal(connection.port, 6379);
@@ -76,7 +75,10 @@ describe("stacks: every Pulumi.<stack>.yaml", () => {
     it("azure: managed-csi volumes and an internal load balancer", async () => {
         const objects = await renderStack("azure");
         assert.equal(find(objects, "StatefulSet").spec.volumeClaimTemplates[0].spec.storageClassName, "managed-csi");
-        assert.equal(find(objects, "Service", "redis").metadata.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"], "true");
+        assert.equal(
+            find(objects, "Service", "redis").metadata.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"],
+            "true",
+        );
     });
 
     it("local: a static local PersistentVolume bound to the pod's claim on the kind node", async () => {
@@ -93,7 +95,8 @@ describe("stacks: every Pulumi.<stack>.yaml", () => {
         const { project, config } = loadStackConfig("local");
         await assert.rejects(
             runWithMocks({ project, stack: "local", config: { ...config, [`${project}:persistance`]: "{}" } }, deployStack),
-            /stack config kubernetes-redis:persistance is not a setting of this program; the accepted keys are/);
+            /stack config kubernetes-redis:persistance is not a setting of this program; the accepted keys are/,
+        );
     });
 });
 
@@ -103,21 +106,33 @@ describe("API-server rules catch what the schema lets through", () => {
         const pv = structuredClone(find(objects, "PersistentVolume"));
         delete pv.spec.nodeAffinity;
         assert.deepEqual(schemaErrors(pv), []);
-        assert.deepEqual(apiServerViolations([pv]), [`PersistentVolume/${pv.metadata.name}: spec.nodeAffinity: Required value: Local volume requires node affinity`]);
+        assert.deepEqual(apiServerViolations([pv]), [
+            `PersistentVolume/${pv.metadata.name}: spec.nodeAffinity: Required value: Local volume requires node affinity`,
+        ]);
     });
 
     it("refuses a pod that Pod Security 'restricted' would reject, and a Service that selects nothing", async () => {
-        const objects = structuredClone(await renderStack("aws")) as Any[];
+        const objects = structuredClone(await renderStack("aws")) as Loose[];
         const sts = find(objects, "StatefulSet");
         sts.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
         find(objects, "Service", "redis").spec.selector = { app: "other" };
         const problems = apiServerViolations(objects);
-        assert.ok(problems.some((p) => /allowPrivilegeEscalation != false/.test(p)), problems.join("\n"));
-        assert.ok(problems.some((p) => /Service\/redis: spec.selector matches no pod template/.test(p)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => /allowPrivilegeEscalation != false/.test(p)),
+            problems.join("\n"),
+        );
+        assert.ok(
+            problems.some((p) => /Service\/redis: spec.selector matches no pod template/.test(p)),
+            problems.join("\n"),
+        );
     });
 
     it("refuses what the OpenAPI schema forbids", () => {
-        assert.equal(schemaErrors({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "x" }, spec: { accessModes: "ReadWriteOnce" } }).length, 1);
+        assert.equal(
+            schemaErrors({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "x" }, spec: { accessModes: "ReadWriteOnce" } })
+                .length,
+            1,
+        );
     });
 });
 
@@ -129,21 +144,38 @@ describe("render", () => {
 
     it("prints multi-document YAML from the command line", function () {
         this.timeout(60000);
-        const output = execFileSync("npm", ["run", "-s", "render", "--", "--stack", "gcp"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const output = execFileSync("npm", ["run", "-s", "render", "--", "--stack", "gcp"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         const documents = YAML.parseAllDocuments(output).map((d) => d.toJS());
-        assert.deepEqual(documents.map((d) => d.kind), ["Namespace", "ConfigMap", "Secret", "Service", "Service", "StatefulSet"]);
+        assert.deepEqual(
+            documents.map((d) => d.kind),
+            ["Namespace", "ConfigMap", "Secret", "Service", "Service", "StatefulSet"],
+        );
         assert.equal(documents[2].stringData.password, REDACTED);
         assert.deepEqual(documents.flatMap(schemaErrors), []);
     });
 
     it("fails clearly on an unknown stack", function () {
         this.timeout(60000);
-        assert.throws(() => execFileSync("npm", ["run", "-s", "render", "--", "--stack", "mars"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
-            (error: Any) => /no stack "mars".*the stacks are: aws, azure, gcp, local/.test(error.stderr));
+        assert.throws(
+            () =>
+                execFileSync("npm", ["run", "-s", "render", "--", "--stack", "mars"], {
+                    cwd: REPO_ROOT,
+                    encoding: "utf8",
+                    stdio: ["ignore", "pipe", "pipe"],
+                }),
+            (error: Loose) => /no stack "mars".*the stacks are: aws, azure, gcp, local/.test(error.stderr),
+        );
     });
 
     it("round-trips through YAML without losing a field", async () => {
         const objects = await renderStack("local", { showSecrets: true });
-        assert.deepEqual(YAML.parseAllDocuments(toYaml(objects)).map((d) => d.toJS()), objects);
+        assert.deepEqual(
+            YAML.parseAllDocuments(toYaml(objects)).map((d) => d.toJS()),
+            objects,
+        );
     });
 });

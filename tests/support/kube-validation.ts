@@ -1,12 +1,12 @@
+import { Loose } from "./loose";
 /**
  * Validation of rendered Kubernetes objects: the OpenAPI schema (kubernetes-models), then the
  * rules the API server and admission enforce beyond the schema. Schema validity alone would let
  * through, for example, a `local` PersistentVolume without node affinity.
  */
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** OpenAPI schema errors of one object, as "Kind/name: message" lines. */
-export function schemaErrors(object: Any): string[] {
+export function schemaErrors(object: Loose): string[] {
     const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : [undefined, object.apiVersion];
     const modulePath = `kubernetes-models/${group ? `${group}/` : ""}${version}/${object.kind}`;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,12 +25,21 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const RESTRICTED_VOLUME_TYPES = ["configMap", "secret", "emptyDir", "persistentVolumeClaim", "projected", "downwardAPI", "csi", "ephemeral"];
+const RESTRICTED_VOLUME_TYPES = [
+    "configMap",
+    "secret",
+    "emptyDir",
+    "persistentVolumeClaim",
+    "projected",
+    "downwardAPI",
+    "csi",
+    "ephemeral",
+];
 
 /** What the API server (with Pod Security admission at "restricted") would refuse, in a set of objects. */
-export function apiServerViolations(objects: Any[]): string[] {
+export function apiServerViolations(objects: Loose[]): string[] {
     const problems: string[] = [];
-    const report = (object: Any, message: string) => problems.push(`${object.kind}/${object.metadata?.name}: ${message}`);
+    const report = (object: Loose, message: string) => problems.push(`${object.kind}/${object.metadata?.name}: ${message}`);
     for (const object of objects) {
         checkMetadata(object, report);
         if (object.kind === "PersistentVolume" && object.spec?.local && !object.spec?.nodeAffinity?.required) {
@@ -40,7 +49,10 @@ export function apiServerViolations(objects: Any[]): string[] {
             const data = { ...object.data, ...object.stringData };
             for (const key of Object.keys(data)) {
                 if (!CONFIG_KEY.test(key) || key.length > 253) {
-                    report(object, `data[${key}]: Invalid value: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
+                    report(
+                        object,
+                        `data[${key}]: Invalid value: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+                    );
                 }
             }
             if (JSON.stringify(data).length > 1024 * 1024) {
@@ -60,7 +72,7 @@ export function apiServerViolations(objects: Any[]): string[] {
     return problems;
 }
 
-function checkMetadata(object: Any, report: (object: Any, message: string) => void): void {
+function checkMetadata(object: Loose, report: (object: Loose, message: string) => void): void {
     const name: string = object.metadata?.name ?? "";
     const nameRule = object.kind === "Service" ? DNS_1035_LABEL : object.kind === "Namespace" ? DNS_LABEL : DNS_SUBDOMAIN;
     if (!nameRule.test(name) || name.length > (object.kind === "Service" || object.kind === "Namespace" ? 63 : 253)) {
@@ -73,15 +85,23 @@ function checkMetadata(object: Any, report: (object: Any, message: string) => vo
     }
 }
 
-function checkService(service: Any, objects: Any[], report: (object: Any, message: string) => void): void {
-    const selected = objects.filter((o) => o.kind === "StatefulSet" && o.metadata.namespace === service.metadata.namespace
-        && Object.entries<string>(service.spec.selector ?? {}).every(([k, v]) => o.spec.template.metadata.labels?.[k] === v));
+function checkService(service: Loose, objects: Loose[], report: (object: Loose, message: string) => void): void {
+    const selected = objects.filter(
+        (o) =>
+            o.kind === "StatefulSet" &&
+            o.metadata.namespace === service.metadata.namespace &&
+            Object.entries<string>(service.spec.selector ?? {}).every(([k, v]) => o.spec.template.metadata.labels?.[k] === v),
+    );
     if (selected.length === 0) {
         report(service, "spec.selector matches no pod template");
     }
     for (const port of service.spec.ports ?? []) {
-        if (typeof port.targetPort === "string" && !selected.every((sts) => sts.spec.template.spec.containers
-            .some((c: Any) => (c.ports ?? []).some((p: Any) => p.name === port.targetPort)))) {
+        if (
+            typeof port.targetPort === "string" &&
+            !selected.every((sts) =>
+                sts.spec.template.spec.containers.some((c: Loose) => (c.ports ?? []).some((p: Loose) => p.name === port.targetPort)),
+            )
+        ) {
             report(service, `spec.ports[${port.name}].targetPort "${port.targetPort}" names no container port`);
         }
     }
@@ -90,7 +110,7 @@ function checkService(service: Any, objects: Any[], report: (object: Any, messag
     }
 }
 
-function checkStatefulSet(sts: Any, objects: Any[], report: (object: Any, message: string) => void): void {
+function checkStatefulSet(sts: Loose, objects: Loose[], report: (object: Loose, message: string) => void): void {
     const spec = sts.spec;
     if (sts.metadata.name.length > 52) {
         report(sts, "metadata.name: longer than 52 characters: the controller-revision-hash label of its pods would exceed 63");
@@ -101,12 +121,17 @@ function checkStatefulSet(sts: Any, objects: Any[], report: (object: Any, messag
             report(sts, `spec.template.metadata.labels: Invalid value: selector does not match template labels (${key})`);
         }
     }
-    const headless = objects.find((o) => o.kind === "Service" && o.metadata.name === spec.serviceName && o.metadata.namespace === sts.metadata.namespace);
+    const headless = objects.find(
+        (o) => o.kind === "Service" && o.metadata.name === spec.serviceName && o.metadata.namespace === sts.metadata.namespace,
+    );
     if (!headless || headless.spec.clusterIP !== "None") {
         report(sts, `spec.serviceName: "${spec.serviceName}" is not a headless Service of this set`);
     }
     const pod = template.spec;
-    const volumeNames = new Set([...(pod.volumes ?? []).map((v: Any) => v.name), ...(spec.volumeClaimTemplates ?? []).map((t: Any) => t.metadata.name)]);
+    const volumeNames = new Set([
+        ...(pod.volumes ?? []).map((v: Loose) => v.name),
+        ...(spec.volumeClaimTemplates ?? []).map((t: Loose) => t.metadata.name),
+    ]);
     for (const volume of pod.volumes ?? []) {
         const type = Object.keys(volume).find((key) => key !== "name");
         if (!RESTRICTED_VOLUME_TYPES.includes(type ?? "")) {
@@ -115,9 +140,11 @@ function checkStatefulSet(sts: Any, objects: Any[], report: (object: Any, messag
         const source = volume.configMap ?? volume.secret;
         const target = volume.configMap
             ? objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === source.name)
-            : volume.secret ? objects.find((o) => o.kind === "Secret" && o.metadata.name === source.secretName) : undefined;
+            : volume.secret
+              ? objects.find((o) => o.kind === "Secret" && o.metadata.name === source.secretName)
+              : undefined;
         for (const item of source?.items ?? []) {
-            if (target && !({ ...target.data, ...target.stringData } as object).hasOwnProperty(item.key)) {
+            if (target && !Object.hasOwn({ ...target.data, ...target.stringData }, item.key)) {
                 report(sts, `volume ${volume.name}: item key ${item.key} is not in ${target.kind}/${target.metadata.name}`);
             }
         }
@@ -147,7 +174,7 @@ function checkStatefulSet(sts: Any, objects: Any[], report: (object: Any, messag
 }
 
 /** The "restricted" Pod Security Standard, as Pod Security admission checks it. */
-function checkPodSecurity(sts: Any, pod: Any, report: (object: Any, message: string) => void): void {
+function checkPodSecurity(sts: Loose, pod: Loose, report: (object: Loose, message: string) => void): void {
     const podContext = pod.securityContext ?? {};
     for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
         const context = container.securityContext ?? {};

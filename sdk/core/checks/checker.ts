@@ -62,7 +62,12 @@ export class ArgumentChecker {
     /** A DNS-1123 label: Namespace and Service names, and the component's own name. */
     dnsLabel(argument: string, value: unknown, maxLength = 63): string {
         if (typeof value !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-            this.fail(argument, value, "is not a DNS-1123 label", "use lower-case letters, digits and '-', starting and ending with a letter or digit");
+            this.fail(
+                argument,
+                value,
+                "is not a DNS-1123 label",
+                "use lower-case letters, digits and '-', starting and ending with a letter or digit",
+            );
         }
         if (value.length > maxLength) {
             this.fail(argument, value, `is ${value.length} characters long`, `use at most ${maxLength}`);
@@ -103,13 +108,23 @@ export class ArgumentChecker {
         const key = new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${name}$`);
         for (const [k, v] of Object.entries(value)) {
             if (!key.test(k) || k.length > 316) {
-                this.fail(`${argument}["${k}"]`, undefined, `is not a valid ${kind} key`, "use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'");
+                this.fail(
+                    `${argument}["${k}"]`,
+                    undefined,
+                    `is not a valid ${kind} key`,
+                    "use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'",
+                );
             }
             if (typeof v !== "string") {
                 this.fail(`${argument}["${k}"]`, v, "is not a string", "quote the value");
             }
             if (kind === "label" && !(v === "" || (v.length <= 63 && new RegExp(`^${name}$`).test(v)))) {
-                this.fail(`${argument}["${k}"]`, v, "is not a valid label value", "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
+                this.fail(
+                    `${argument}["${k}"]`,
+                    v,
+                    "is not a valid label value",
+                    "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+                );
             }
         }
         return { ...(value as Record<string, string>) };
@@ -136,7 +151,12 @@ export class ArgumentChecker {
         const lastSegment = value.slice(value.lastIndexOf("/") + 1);
         const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";
         if (tag === "" || tag === "latest") {
-            this.fail(argument, value, tag === "" ? "has no tag" : "uses the moving tag 'latest'", 'pin a version tag or a digest, such as "redis:7.0.15-bookworm"');
+            this.fail(
+                argument,
+                value,
+                tag === "" ? "has no tag" : "uses the moving tag 'latest'",
+                'pin a version tag or a digest, such as "redis:7.0.15-bookworm"',
+            );
         }
         return value;
     }

@@ -35,8 +35,14 @@ export const MANAGED_DIRECTIVES: Record<string, string> = {
 };
 
 export const EVICTION_POLICIES = [
-    "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
-    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
 ];
 
 /**
@@ -49,13 +55,18 @@ export function checkConfig(check: ArgumentChecker, config: unknown, persistent:
         config = {};
     }
     if (config === null || typeof config !== "object" || Array.isArray(config)) {
-        check.fail("config", config, "is not a map", 'use an object of directive names to values, such as {"maxmemory-policy": "allkeys-lru"}');
+        check.fail(
+            "config",
+            config,
+            "is not a map",
+            'use an object of directive names to values, such as {"maxmemory-policy": "allkeys-lru"}',
+        );
     }
     const result: Record<string, string> = {};
     for (const [rawName, value] of Object.entries(config)) {
         const path = `config["${rawName}"]`;
         if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(rawName)) {
-            check.fail(path, value, "is not a redis.conf directive name", "use a directive such as \"maxmemory-policy\"");
+            check.fail(path, value, "is not a redis.conf directive name", 'use a directive such as "maxmemory-policy"');
         }
         const name = rawName.toLowerCase();
         if (name in MANAGED_DIRECTIVES) {

@@ -38,7 +38,7 @@ export function parseQuantity(text: string): number | undefined {
     if (exponent !== undefined) {
         return base * 10 ** Number(exponent.slice(1));
     }
-    const multiplier = suffix === undefined ? 1 : BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
+    const multiplier = suffix === undefined ? 1 : (BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix]);
     return base * multiplier;
 }
 

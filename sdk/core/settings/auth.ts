@@ -9,8 +9,12 @@ export function resolveAuth(check: ArgumentChecker, name: string, args: RedisArg
     const existing = args.auth?.existingSecret;
     if (existing !== undefined) {
         if (args.auth?.password !== undefined) {
-            check.fail("auth", { password: "[secret]", existingSecret: existing }, "sets both password and existingSecret",
-                "pass the password, or name the Secret that holds it, not both");
+            check.fail(
+                "auth",
+                { password: "[secret]", existingSecret: existing },
+                "sets both password and existingSecret",
+                "pass the password, or name the Secret that holds it, not both",
+            );
         }
         check.knownKeys("auth.existingSecret", existing, { name: true, key: true });
         const secretName = check.dnsSubdomain("auth.existingSecret.name", existing.name);
@@ -26,4 +30,3 @@ export function resolveAuth(check: ArgumentChecker, name: string, args: RedisArg
         secretKey: PASSWORD_KEY,
     };
 }
-

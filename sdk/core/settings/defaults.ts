@@ -11,4 +11,3 @@ export const DEFAULTS = {
 
 /** Below this, Redis has no room to run. */
 export const MIN_MEMORY_LIMIT = 32 * 2 ** 20;
-

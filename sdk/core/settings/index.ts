@@ -54,19 +54,28 @@ export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettin
         podLabels: checkPodLabels(check, args.podLabels),
         podAnnotations: check.stringMap("podAnnotations", args.podAnnotations, "annotation"),
         nodeSelector: check.stringMap("nodeSelector", args.nodeSelector, "label"),
-        priorityClassName: args.priorityClassName === undefined ? undefined : check.dnsSubdomain("priorityClassName", args.priorityClassName),
+        priorityClassName:
+            args.priorityClassName === undefined ? undefined : check.dnsSubdomain("priorityClassName", args.priorityClassName),
         terminationGracePeriodSeconds: check.integer(
-            "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, DEFAULTS.terminationGracePeriodSeconds, 10, 3600),
+            "terminationGracePeriodSeconds",
+            args.terminationGracePeriodSeconds,
+            DEFAULTS.terminationGracePeriodSeconds,
+            10,
+            3600,
+        ),
     };
 }
-
 
 function checkPodLabels(check: ArgumentChecker, value: unknown): Record<string, string> {
     const labels = check.stringMap("podLabels", value, "label");
     const reserved = Object.keys(labels).find((key) => key.startsWith("app.kubernetes.io/"));
     if (reserved !== undefined) {
-        check.fail(`podLabels["${reserved}"]`, labels[reserved], "is set by the component (it selects the pods)", "use a label outside app.kubernetes.io/");
+        check.fail(
+            `podLabels["${reserved}"]`,
+            labels[reserved],
+            "is set by the component (it selects the pods)",
+            "use a label outside app.kubernetes.io/",
+        );
     }
     return labels;
 }
-

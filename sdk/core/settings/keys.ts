@@ -6,17 +6,37 @@ import { MemoryArgs, PersistenceArgs, RedisArgs, ResourcesArgs, ServiceArgs } fr
  */
 export type Keys<T> = { [K in keyof Required<T>]: true };
 export const REDIS_ARGS_KEYS: Keys<RedisArgs> = {
-    mode: true, replicas: true, namespace: true, createNamespace: true, image: true, cloud: true,
-    persistence: true, resources: true, memory: true, auth: true, config: true, service: true,
-    podLabels: true, podAnnotations: true, nodeSelector: true, priorityClassName: true,
+    mode: true,
+    replicas: true,
+    namespace: true,
+    createNamespace: true,
+    image: true,
+    cloud: true,
+    persistence: true,
+    resources: true,
+    memory: true,
+    auth: true,
+    config: true,
+    service: true,
+    podLabels: true,
+    podAnnotations: true,
+    nodeSelector: true,
+    priorityClassName: true,
     terminationGracePeriodSeconds: true,
 };
 export const PERSISTENCE_KEYS: Keys<PersistenceArgs> = {
-    enabled: true, size: true, storageClassName: true, aof: true, appendfsync: true, rdb: true,
-    rdbSavePoints: true, whenDeleted: true, whenScaled: true, localVolumes: true,
+    enabled: true,
+    size: true,
+    storageClassName: true,
+    aof: true,
+    appendfsync: true,
+    rdb: true,
+    rdbSavePoints: true,
+    whenDeleted: true,
+    whenScaled: true,
+    localVolumes: true,
 };
 export const SERVICE_KEYS: Keys<ServiceArgs> = { type: true, internal: true, annotations: true, loadBalancerSourceRanges: true };
 export const MEMORY_KEYS: Keys<MemoryArgs> = { maxmemory: true, maxmemoryPercent: true };
 export const RESOURCES_KEYS: Keys<ResourcesArgs> = { requests: true, limits: true };
 export const RESOURCE_LIST_KEYS = { cpu: true, memory: true } as const;
-

@@ -5,36 +5,56 @@ import { DEFAULTS } from "./defaults";
 import { PERSISTENCE_KEYS } from "./keys";
 import { PersistenceSettings } from "./types";
 
-export function resolvePersistence(check: ArgumentChecker, args: PersistenceArgs | undefined, cloud: CloudPreset | undefined): PersistenceSettings {
+export function resolvePersistence(
+    check: ArgumentChecker,
+    args: PersistenceArgs | undefined,
+    cloud: CloudPreset | undefined,
+): PersistenceSettings {
     check.knownKeys("persistence", args, PERSISTENCE_KEYS);
     const enabled = check.boolean("persistence.enabled", args?.enabled, true);
     if (!enabled) {
         const extra = Object.keys(args ?? {}).filter((key) => key !== "enabled");
         if (extra.length > 0) {
-            check.fail(`persistence.${extra[0]}`, (args as Record<string, unknown>)[extra[0]],
-                "has no effect with persistence.enabled = false", `remove it, or enable persistence`);
+            check.fail(
+                `persistence.${extra[0]}`,
+                (args as Record<string, unknown>)[extra[0]],
+                "has no effect with persistence.enabled = false",
+                `remove it, or enable persistence`,
+            );
         }
     }
     const aof = enabled && check.boolean("persistence.aof", args?.aof, true);
     const rdb = enabled && check.boolean("persistence.rdb", args?.rdb, true);
     if (enabled && !aof && !rdb) {
-        check.fail("persistence", { aof: false, rdb: false }, "keeps a volume that nothing writes to",
-            "enable aof or rdb, or set persistence.enabled = false for a cache");
+        check.fail(
+            "persistence",
+            { aof: false, rdb: false },
+            "keeps a volume that nothing writes to",
+            "enable aof or rdb, or set persistence.enabled = false for a cache",
+        );
     }
     if (!aof && args?.appendfsync !== undefined) {
         check.fail("persistence.appendfsync", args.appendfsync, "has no effect with persistence.aof = false", "remove it, or enable aof");
     }
     if (!rdb && args?.rdbSavePoints !== undefined) {
-        check.fail("persistence.rdbSavePoints", args.rdbSavePoints, "has no effect with persistence.rdb = false", "remove it, or enable rdb");
+        check.fail(
+            "persistence.rdbSavePoints",
+            args.rdbSavePoints,
+            "has no effect with persistence.rdb = false",
+            "remove it, or enable rdb",
+        );
     }
     const rdbSavePoints = rdb ? checkSavePoints(check, args?.rdbSavePoints ?? DEFAULTS.rdbSavePoints) : "";
     const size = check.quantity("persistence.size", args?.size ?? DEFAULTS.persistenceSize).text;
     const localVolumes = args?.localVolumes === undefined ? undefined : checkLocalVolumes(check, args.localVolumes);
-    const storageClassName = args?.storageClassName !== undefined
-        ? check.dnsSubdomain("persistence.storageClassName", args.storageClassName)
-        : localVolumes ? LOCAL_VOLUME_STORAGE_CLASS
-        : cloud ? CLOUD_PRESETS[cloud].storageClassName
-        : undefined;
+    const storageClassName =
+        args?.storageClassName !== undefined
+            ? check.dnsSubdomain("persistence.storageClassName", args.storageClassName)
+            : localVolumes
+              ? LOCAL_VOLUME_STORAGE_CLASS
+              : cloud
+                ? CLOUD_PRESETS[cloud].storageClassName
+                : undefined;
     return {
         enabled,
         size,
@@ -53,8 +73,12 @@ function checkSavePoints(check: ArgumentChecker, value: unknown): string {
     const fields = typeof value === "string" ? value.trim().split(/\s+/) : [];
     const valid = fields.length >= 2 && fields.length % 2 === 0 && fields.every((field) => /^[1-9][0-9]*$/.test(field));
     if (!valid) {
-        check.fail("persistence.rdbSavePoints", value, "is not a list of save points",
-            'use pairs of "<seconds> <changes>" with positive whole numbers, such as "3600 1 300 100"');
+        check.fail(
+            "persistence.rdbSavePoints",
+            value,
+            "is not a list of save points",
+            'use pairs of "<seconds> <changes>" with positive whole numbers, such as "3600 1 300 100"',
+        );
     }
     return fields.join(" ");
 }
@@ -63,7 +87,12 @@ function checkLocalVolumes(check: ArgumentChecker, value: PersistenceArgs["local
     check.knownKeys("persistence.localVolumes", value, { path: true, nodeNames: true });
     const path = value?.path;
     if (typeof path !== "string" || !path.startsWith("/") || path.split("/").includes("..") || /[\s\0]/.test(path)) {
-        check.fail("persistence.localVolumes.path", path, "is not an absolute path on the node", 'use a directory such as "/var/lib/redis-volumes"');
+        check.fail(
+            "persistence.localVolumes.path",
+            path,
+            "is not an absolute path on the node",
+            'use a directory such as "/var/lib/redis-volumes"',
+        );
     }
     const nodeNames = value?.nodeNames;
     if (!Array.isArray(nodeNames) || nodeNames.length === 0) {
@@ -72,4 +101,3 @@ function checkLocalVolumes(check: ArgumentChecker, value: PersistenceArgs["local
     nodeNames.forEach((node, i) => check.dnsSubdomain(`persistence.localVolumes.nodeNames[${i}]`, node));
     return { path: path.replace(/\/+$/, "") || "/", nodeNames: [...nodeNames] };
 }
-

@@ -11,18 +11,33 @@ export function resolveResources(check: ArgumentChecker, args: ResourcesArgs | u
     const cpu = (path: string, value: string | undefined) => (value === undefined ? undefined : check.quantity(path, value).text);
     const requestCpu = cpu("resources.requests.cpu", args?.requests === undefined ? DEFAULTS.requests.cpu : args.requests.cpu);
     const limitCpu = cpu("resources.limits.cpu", args?.limits?.cpu);
-    const explicitRequest = args?.requests?.memory === undefined ? undefined : check.quantity("resources.requests.memory", args.requests.memory);
+    const explicitRequest =
+        args?.requests?.memory === undefined ? undefined : check.quantity("resources.requests.memory", args.requests.memory);
     const explicitLimit = args?.limits?.memory === undefined ? undefined : check.quantity("resources.limits.memory", args.limits.memory);
     const request = explicitRequest ?? explicitLimit ?? check.quantity("resources.requests.memory", DEFAULTS.requests.memory);
     const limit = explicitLimit ?? request;
     if (limit.value < request.value) {
-        check.fail("resources.limits.memory", limit.text, `is below resources.requests.memory (${request.text})`, "use a limit at least as large as the request");
+        check.fail(
+            "resources.limits.memory",
+            limit.text,
+            `is below resources.requests.memory (${request.text})`,
+            "use a limit at least as large as the request",
+        );
     }
     if (limit.value < MIN_MEMORY_LIMIT) {
         check.fail("resources.limits.memory", limit.text, "leaves Redis no room to run", `use at least ${formatBytes(MIN_MEMORY_LIMIT)}`);
     }
-    if (requestCpu !== undefined && limitCpu !== undefined && check.quantity("resources.limits.cpu", limitCpu).value < check.quantity("resources.requests.cpu", requestCpu).value) {
-        check.fail("resources.limits.cpu", limitCpu, `is below resources.requests.cpu (${requestCpu})`, "use a limit at least as large as the request");
+    if (
+        requestCpu !== undefined &&
+        limitCpu !== undefined &&
+        check.quantity("resources.limits.cpu", limitCpu).value < check.quantity("resources.requests.cpu", requestCpu).value
+    ) {
+        check.fail(
+            "resources.limits.cpu",
+            limitCpu,
+            `is below resources.requests.cpu (${requestCpu})`,
+            "use a limit at least as large as the request",
+        );
     }
     return {
         requests: { cpu: requestCpu, memory: request.text },
@@ -40,8 +55,12 @@ export function resolveMemory(check: ArgumentChecker, args: MemoryArgs | undefin
     if (args?.maxmemory !== undefined) {
         const maxmemory = check.quantity("memory.maxmemory", args.maxmemory);
         if (maxmemory.value >= limitBytesRounded) {
-            check.fail("memory.maxmemory", args.maxmemory, `is not below the container memory limit (${formatBytes(limitBytesRounded)}), so Redis would be OOM-killed before it evicts`,
-                "use a smaller value (at most about 70% of the limit with persistence on), or raise resources.limits.memory");
+            check.fail(
+                "memory.maxmemory",
+                args.maxmemory,
+                `is not below the container memory limit (${formatBytes(limitBytesRounded)}), so Redis would be OOM-killed before it evicts`,
+                "use a smaller value (at most about 70% of the limit with persistence on), or raise resources.limits.memory",
+            );
         }
         return { limitBytes: limitBytesRounded, maxmemoryBytes: Math.floor(maxmemory.value) };
     }
@@ -51,4 +70,3 @@ export function resolveMemory(check: ArgumentChecker, args: MemoryArgs | undefin
     const maxmemoryBytes = Math.floor((limitBytesRounded * percent) / 100 / mebibyte) * mebibyte;
     return { limitBytes: limitBytesRounded, maxmemoryBytes };
 }
-

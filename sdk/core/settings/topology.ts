@@ -36,7 +36,12 @@ export function resolveTopology(check: ArgumentChecker, name: string, args: Redi
         case RedisMode.Standalone: {
             const replicas = check.integer("replicas", args.replicas, 1, 1, 1000);
             if (replicas !== 1) {
-                check.fail("replicas", replicas, "makes no sense in standalone mode (one server, no replication)", "use 1, or leave it unset");
+                check.fail(
+                    "replicas",
+                    replicas,
+                    "makes no sense in standalone mode (one server, no replication)",
+                    "use 1, or leave it unset",
+                );
             }
             checkNameBudget(check, name, standaloneChildNames(name));
             return { kind: RedisMode.Standalone };
@@ -67,7 +72,11 @@ export function serverCount(topology: Topology): number {
 function checkNameBudget(check: ArgumentChecker, name: string, children: ChildName[]): void {
     const budget = nameBudget(name, children);
     if (name.length > budget.max) {
-        check.fail("name", name, `is ${name.length} characters long, and ${budget.decidedBy.what} ("${budget.decidedBy.name}") would exceed its ${budget.decidedBy.limit}-character limit`,
-            `use at most ${budget.max} characters`);
+        check.fail(
+            "name",
+            name,
+            `is ${name.length} characters long, and ${budget.decidedBy.what} ("${budget.decidedBy.name}") would exceed its ${budget.decidedBy.limit}-character limit`,
+            `use at most ${budget.max} characters`,
+        );
     }
 }

@@ -54,4 +54,3 @@ export interface AuthSettings {
     secretName: string;
     secretKey: string;
 }
-

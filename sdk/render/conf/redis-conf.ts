@@ -42,6 +42,11 @@ export function renderRedisConf(settings: RedisSettings): string {
     for (const [directive, value] of Object.entries(settings.config)) {
         lines.push(`${directive} ${value}`);
     }
-    lines.push("", "# AUTH, written at start from the mounted Secret. Last, so that nothing overrides it.", `include ${PATHS.authConf}`, "");
+    lines.push(
+        "",
+        "# AUTH, written at start from the mounted Secret. Last, so that nothing overrides it.",
+        `include ${PATHS.authConf}`,
+        "",
+    );
     return lines.join("\n");
 }

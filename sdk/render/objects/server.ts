@@ -1,5 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { DATA_CLAIM_TEMPLATE, PATHS, REDIS_CONF_KEY, REDIS_CONTAINER, REDIS_PORT, REDIS_PORT_NAME, SCRIPT_FILES } from "../../core/constants";
+import {
+    DATA_CLAIM_TEMPLATE,
+    PATHS,
+    REDIS_CONF_KEY,
+    REDIS_CONTAINER,
+    REDIS_PORT,
+    REDIS_PORT_NAME,
+    SCRIPT_FILES,
+} from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { scriptEnv, scriptPath } from "../scripts";
 import { containerSecurityContext, definedOnly, memoryVolume } from "./pod";
@@ -41,7 +49,14 @@ function probe(kind: ProbeKind) {
 }
 
 /** The server pod's volumes, by name. */
-export const SERVER_VOLUMES = { config: "config", scripts: "scripts", auth: "auth", run: "run", tmp: "tmp", data: DATA_CLAIM_TEMPLATE } as const;
+export const SERVER_VOLUMES = {
+    config: "config",
+    scripts: "scripts",
+    auth: "auth",
+    run: "run",
+    tmp: "tmp",
+    data: DATA_CLAIM_TEMPLATE,
+} as const;
 
 /** The Redis container. */
 export function serverContainer(settings: RedisSettings) {
@@ -76,15 +91,26 @@ export function serverContainer(settings: RedisSettings) {
 export function serverVolumes(settings: RedisSettings) {
     const { names, persistence } = settings;
     return [
-        { name: SERVER_VOLUMES.config, configMap: { name: names.configMap, items: [{ key: REDIS_CONF_KEY, path: REDIS_CONF_KEY }], defaultMode: 0o444 } },
+        {
+            name: SERVER_VOLUMES.config,
+            configMap: { name: names.configMap, items: [{ key: REDIS_CONF_KEY, path: REDIS_CONF_KEY }], defaultMode: 0o444 },
+        },
         {
             name: SERVER_VOLUMES.scripts,
-            configMap: { name: names.configMap, items: Object.values(SCRIPT_FILES).map((file) => ({ key: file, path: file })), defaultMode: 0o555 },
+            configMap: {
+                name: names.configMap,
+                items: Object.values(SCRIPT_FILES).map((file) => ({ key: file, path: file })),
+                defaultMode: 0o555,
+            },
         },
         // Group-readable: secret files belong to root and the pod's fsGroup.
         {
             name: SERVER_VOLUMES.auth,
-            secret: { secretName: settings.auth.secretName, items: [{ key: settings.auth.secretKey, path: pathTail(PATHS.passwordFile) }], defaultMode: 0o440 },
+            secret: {
+                secretName: settings.auth.secretName,
+                items: [{ key: settings.auth.secretKey, path: pathTail(PATHS.passwordFile) }],
+                defaultMode: 0o440,
+            },
         },
         { name: SERVER_VOLUMES.run, ...memoryVolume("1Mi") },
         { name: SERVER_VOLUMES.tmp, emptyDir: { sizeLimit: "64Mi" } },
@@ -100,14 +126,16 @@ export function serverClaimTemplates(settings: RedisSettings, selector: Record<s
     }
     return {
         persistentVolumeClaimRetentionPolicy: { whenDeleted: persistence.whenDeleted, whenScaled: persistence.whenScaled },
-        volumeClaimTemplates: [{
-            metadata: { name: SERVER_VOLUMES.data, labels: selector },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                ...(persistence.storageClassName ? { storageClassName: persistence.storageClassName } : {}),
-                resources: { requests: { storage: persistence.size } },
+        volumeClaimTemplates: [
+            {
+                metadata: { name: SERVER_VOLUMES.data, labels: selector },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    ...(persistence.storageClassName ? { storageClassName: persistence.storageClassName } : {}),
+                    resources: { requests: { storage: persistence.size } },
+                },
             },
-        }],
+        ],
     };
 }
 

@@ -15,37 +15,45 @@ export function persistentVolumesFor(settings: RedisSettings) {
         return [];
     }
     const { path, nodeNames } = persistence.localVolumes;
-    return Array.from({ length: serverCount(settings.topology) }, (_, ordinal) => ({
-        apiVersion: "v1" as const,
-        kind: "PersistentVolume" as const,
-        metadata: {
-            name: persistentVolumeName(settings.namespace, settings.names, ordinal),
-            labels: commonLabels(settings),
-        },
-        spec: {
-            capacity: { storage: persistence.size },
-            accessModes: ["ReadWriteOnce"],
-            volumeMode: "Filesystem",
-            persistentVolumeReclaimPolicy: "Retain",
-            storageClassName: persistence.storageClassName,
-            claimRef: {
+    return Array.from(
+        { length: serverCount(settings.topology) },
+        (_, ordinal) =>
+            ({
                 apiVersion: "v1" as const,
-                kind: "PersistentVolumeClaim" as const,
-                namespace: settings.namespace,
-                name: claimName(settings.names, ordinal),
-            },
-            local: { path: localVolumePath(path, settings.namespace, settings.name, ordinal) },
-            nodeAffinity: {
-                required: {
-                    nodeSelectorTerms: [{
-                        matchExpressions: [{
-                            key: "kubernetes.io/hostname",
-                            operator: "In",
-                            values: [nodeNames[ordinal % nodeNames.length]],
-                        }],
-                    }],
+                kind: "PersistentVolume" as const,
+                metadata: {
+                    name: persistentVolumeName(settings.namespace, settings.names, ordinal),
+                    labels: commonLabels(settings),
                 },
-            },
-        },
-    } satisfies k8s.types.input.core.v1.PersistentVolume));
+                spec: {
+                    capacity: { storage: persistence.size },
+                    accessModes: ["ReadWriteOnce"],
+                    volumeMode: "Filesystem",
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: persistence.storageClassName,
+                    claimRef: {
+                        apiVersion: "v1" as const,
+                        kind: "PersistentVolumeClaim" as const,
+                        namespace: settings.namespace,
+                        name: claimName(settings.names, ordinal),
+                    },
+                    local: { path: localVolumePath(path, settings.namespace, settings.name, ordinal) },
+                    nodeAffinity: {
+                        required: {
+                            nodeSelectorTerms: [
+                                {
+                                    matchExpressions: [
+                                        {
+                                            key: "kubernetes.io/hostname",
+                                            operator: "In",
+                                            values: [nodeNames[ordinal % nodeNames.length]],
+                                        },
+                                    ],
+                                },
+                            ],
+                        },
+                    },
+                },
+            }) satisfies k8s.types.input.core.v1.PersistentVolume,
+    );
 }

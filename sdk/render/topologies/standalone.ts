@@ -20,25 +20,33 @@ export function renderStandalone<T>(settings: RedisSettings, password: T): Rende
     const { names } = settings;
     const rendered: Rendered[] = [];
     const add = (entry: Rendered) => (rendered.push(entry), entry.key);
-    const namespace = settings.createNamespace ? [add({ key: "namespace", object: namespaceFor(settings), after: [], retainOnDelete: true })] : [];
+    const namespace = settings.createNamespace
+        ? [add({ key: "namespace", object: namespaceFor(settings), after: [], retainOnDelete: true })]
+        : [];
 
     const volumes = persistentVolumesFor(settings).map((object, ordinal) =>
-        add({ key: `data-${ordinal}`, object, after: namespace, replaceFirst: true }));
+        add({ key: `data-${ordinal}`, object, after: namespace, replaceFirst: true }),
+    );
     const config = add({ key: "config", object: configMapFor(settings), after: namespace });
-    const secret = settings.auth.source === "existingSecret"
-        ? []
-        : [add({ key: "auth", object: passwordSecretFor(settings, password), after: namespace, secretFields: ["data", "stringData"] })];
+    const secret =
+        settings.auth.source === "existingSecret"
+            ? []
+            : [add({ key: "auth", object: passwordSecretFor(settings, password), after: namespace, secretFields: ["data", "stringData"] })];
     const headless = add({ key: "headless", object: headlessServiceFor(settings), after: namespace });
     add({ key: "client", object: clientServiceFor(settings), after: namespace });
 
-    const statefulSet = statefulSetFor(settings, {
-        name: names.statefulSet,
-        serviceName: names.headlessService,
-        replicas: 1,
-        claims: serverClaimTemplates(settings, selectorLabels(settings)),
-        defaultContainer: REDIS_CONTAINER,
-        podSpec: { ...podBase(settings), containers: [serverContainer(settings)], volumes: serverVolumes(settings) },
-    }, configChecksum(configMapData(settings)));
+    const statefulSet = statefulSetFor(
+        settings,
+        {
+            name: names.statefulSet,
+            serviceName: names.headlessService,
+            replicas: 1,
+            claims: serverClaimTemplates(settings, selectorLabels(settings)),
+            defaultContainer: REDIS_CONTAINER,
+            podSpec: { ...podBase(settings), containers: [serverContainer(settings)], volumes: serverVolumes(settings) },
+        },
+        configChecksum(configMapData(settings)),
+    );
     // Names are fixed, so a replacement must delete the old object first; the claims (and the
     // data) survive it through the retention policy.
     add({ key: "statefulset", object: statefulSet, after: [...namespace, ...volumes, config, headless, ...secret], replaceFirst: true });

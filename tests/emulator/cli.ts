@@ -2,11 +2,10 @@
 // Renders the stack as `npm run render` does, runs its pods in the pod emulator with the host's
 // redis-server, prints one line of JSON when every pod is Ready, and tears everything down on
 // SIGINT/SIGTERM. Progress and logs go to stderr.
-import { Emulator } from "../tests/emulator";
-import { KubeObject, renderStack } from "./render";
-import { parseStackArgs } from "./cli-args";
-
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Emulator } from ".";
+import { KubeObject, renderStack } from "../../tools/render";
+import { parseStackArgs } from "../../tools/cli-args";
+import { Loose } from "../support/loose";
 
 async function main(): Promise<void> {
     const { stack } = parseStackArgs("emulate", process.argv.slice(2));
@@ -40,8 +39,8 @@ async function readyReport(emulator: Emulator, objects: KubeObject[]) {
     for (const sts of objects.filter((o) => o.kind === "StatefulSet")) {
         await emulator.waitReady(sts.metadata.name, { namespace: sts.metadata.namespace, timeoutMs: 120000 });
     }
-    const secret = objects.find((o) => o.kind === "Secret") as Any;
-    const client = objects.find((o) => o.kind === "Service" && (o as Any).spec.clusterIP !== "None") as Any;
+    const secret = objects.find((o) => o.kind === "Secret") as Loose;
+    const client = objects.find((o) => o.kind === "Service" && (o as Loose).spec.clusterIP !== "None") as Loose;
     const [host] = emulator.serviceAddresses(client.metadata.name, client.metadata.namespace);
     return {
         ready: true,
