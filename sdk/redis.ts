@@ -15,6 +15,7 @@ const RESOURCE_CLASSES: Record<
     new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource
 > = {
     Namespace: k8s.core.v1.Namespace,
+    StorageClass: k8s.storage.v1.StorageClass,
     PersistentVolume: k8s.core.v1.PersistentVolume,
     PersistentVolumeClaim: k8s.core.v1.PersistentVolumeClaim,
     ConfigMap: k8s.core.v1.ConfigMap,
@@ -54,7 +55,7 @@ export class Redis extends pulumi.ComponentResource {
         super(REDIS_TYPE_TOKEN, name, {}, opts);
 
         const password = this.passwordFor(name, settings, args?.auth?.password);
-        const children = this.register(name, renderDeployment(settings, password));
+        const children = this.register(name, renderDeployment(settings, { password, authVersion: this.authVersionFor(name, password) }));
         const client = children.get("client") as k8s.core.v1.Service;
         const secret = children.get("auth") as k8s.core.v1.Secret | undefined;
 
@@ -86,7 +87,7 @@ export class Redis extends pulumi.ComponentResource {
     /** Registers every rendered object as a child, in order, with its dependencies and policies. */
     private register(name: string, rendered: Rendered[]): Map<string, pulumi.CustomResource> {
         const children = new Map<string, pulumi.CustomResource>();
-        for (const { key, object, after, replaceFirst, retainOnDelete, secretFields } of rendered) {
+        for (const { key, object, after, replaceFirst, retainOnDelete, ignoreChanges, secretFields } of rendered) {
             const ResourceClass = RESOURCE_CLASSES[object.kind];
             children.set(
                 key,
@@ -95,11 +96,25 @@ export class Redis extends pulumi.ComponentResource {
                     dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
                     ...(replaceFirst ? { deleteBeforeReplace: true } : {}),
                     ...(retainOnDelete ? { retainOnDelete: true } : {}),
+                    ...(ignoreChanges ? { ignoreChanges } : {}),
                     ...(secretFields ? { additionalSecretOutputs: secretFields } : {}),
                 }),
             );
         }
         return children;
+    }
+
+    /**
+     * A random id replaced whenever the password changes (the password is its keeper, kept secret
+     * in state). On the pod template it restarts the pods with the new password, without
+     * putting anything derived from the password into a non-secret object.
+     */
+    private authVersionFor(name: string, password: pulumi.Output<string>): pulumi.Output<string> {
+        return new random.RandomId(
+            `${name}-auth-version`,
+            { byteLength: 8, keepers: { password } },
+            { parent: this, additionalSecretOutputs: ["keepers"] },
+        ).hex;
     }
 
     /**

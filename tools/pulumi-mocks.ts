@@ -39,6 +39,19 @@ function randomPassword(inputs: Record<string, unknown>): string {
 }
 
 /**
+ * A RandomId's hex. The provider draws it at random; here it is derived from the resource name,
+ * so that renders are reproducible (the golden files), with the byte length honoured.
+ */
+function randomIdHex(name: string, inputs: Record<string, unknown>): string {
+    const bytes = typeof inputs.byteLength === "number" ? inputs.byteLength : 8;
+    return crypto
+        .createHash("sha256")
+        .update(name)
+        .digest("hex")
+        .slice(0, 2 * bytes);
+}
+
+/**
  * Runs `program` against Pulumi's mock monitor and records every resource it registers, with
  * inputs resolved (secrets unwrapped). Used by the unit tests and by the offline renderer.
  */
@@ -58,7 +71,11 @@ export async function runWithMocks(
                     return { id: args.id as string, state: options.reads?.[args.type] ?? {} };
                 }
                 const state =
-                    args.type === "random:index/randomPassword:RandomPassword" ? { ...inputs, result: randomPassword(inputs) } : inputs;
+                    args.type === "random:index/randomPassword:RandomPassword"
+                        ? { ...inputs, result: randomPassword(inputs) }
+                        : args.type === "random:index/randomId:RandomId"
+                          ? { ...inputs, hex: randomIdHex(args.name, inputs) }
+                          : inputs;
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {

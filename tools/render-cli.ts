@@ -5,7 +5,14 @@ import { renderStack, toYaml } from "./render";
 
 async function main(): Promise<void> {
     const { stack, flags } = parseStackArgs("render", process.argv.slice(2), ["--show-secrets"]);
-    process.stdout.write(toYaml(await renderStack(stack, { showSecrets: flags.has("--show-secrets") })));
+    const showSecrets = flags.has("--show-secrets");
+    const objects = await renderStack(stack, { showSecrets });
+    if (!showSecrets) {
+        process.stderr.write(
+            "render: Secrets are left out (they hold the password); add --show-secrets to print them, or create them yourself\n",
+        );
+    }
+    process.stdout.write(toYaml(objects));
 }
 
 main().catch((error: Error) => {

@@ -1,5 +1,5 @@
 import * as YAML from "yaml";
-import { Redis, RedisArgs } from "../sdk/index";
+import { Redis, RedisArgs, RedisConnection } from "../sdk/index";
 import { inApplyOrder, KubeObject } from "../sdk/render";
 import { deployStack } from "../stack";
 import { MockRun, runWithMocks } from "./pulumi-mocks";
@@ -7,16 +7,22 @@ import { loadStackConfig } from "./stack-config";
 
 export { KubeObject } from "../sdk/render";
 
-export const REDACTED = "<redacted: render with --show-secrets>";
-
 /**
  * Every Kubernetes object that `pulumi up` on this stack would create: the stack program runs
  * against Pulumi's mocks with the stack's config, and the inputs of every Kubernetes resource
  * are collected. A generated password is a fresh random one (there is no stack state offline).
+ * Secrets are left out unless `showSecrets` is set: a redacted Secret applied by accident would
+ * set a placeholder password, while a missing one only keeps the pod from starting.
  */
 export async function renderStack(stack: string, options: { showSecrets?: boolean } = {}): Promise<KubeObject[]> {
+    return (await renderStackWithOutputs(stack, options)).objects;
+}
+
+/** The objects of `renderStack` and the stack's outputs (`connection` among them), as the program exports them. */
+export async function renderStackWithOutputs(stack: string, options: { showSecrets?: boolean } = {}) {
     const { project, config, secretKeys } = loadStackConfig(stack);
-    return kubeObjects(await runWithMocks({ project, stack, config, secretKeys }, deployStack), options);
+    const run = await runWithMocks({ project, stack, config, secretKeys }, deployStack);
+    return { objects: kubeObjects(run, options), outputs: run.exports as { connection: RedisConnection } };
 }
 
 /** Every Kubernetes object of one `new Redis(name, args)`, rendered the same way. */
@@ -29,7 +35,7 @@ export function kubeObjects(run: MockRun, options: { showSecrets?: boolean }): K
     const objects = run.resources
         .filter((resource) => !resource.read && resource.type.startsWith("kubernetes:"))
         .map((resource) => canonicalOrder(withoutUndefined(resource.inputs) as KubeObject))
-        .map((object) => (options.showSecrets || object.kind !== "Secret" ? object : redactSecret(object)));
+        .filter((object) => options.showSecrets || object.kind !== "Secret");
     return inApplyOrder(objects, (object) => object.kind);
 }
 
@@ -42,16 +48,6 @@ export function toYaml(objects: KubeObject[]): string {
 function canonicalOrder(object: KubeObject): KubeObject {
     const { apiVersion, kind, metadata, ...rest } = object;
     return { apiVersion, kind, metadata, ...rest };
-}
-
-function redactSecret(secret: KubeObject): KubeObject {
-    const redact = (data: unknown) =>
-        data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((key) => [key, REDACTED])) : data;
-    return {
-        ...secret,
-        ...(secret.stringData ? { stringData: redact(secret.stringData) } : {}),
-        ...(secret.data ? { data: redact(secret.data) } : {}),
-    };
 }
 
 /** Pulumi's inputs carry explicit undefined for unset optional fields; YAML would print them as null. */

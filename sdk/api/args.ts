@@ -15,9 +15,9 @@ export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
 export const CloudPreset = {
     /** kind or minikube: storage class `standard`; local volumes can be declared statically. */
     Local: "local",
-    /** EKS: storage class `gp3`, internal NLB annotations. */
+    /** EKS: storage class `gp2` (the one EKS creates), internal NLB annotations. */
     Aws: "aws",
-    /** GKE: storage class `pd-balanced`, internal passthrough load balancer annotation. */
+    /** GKE: storage class `standard-rwo` (pd-balanced), internal passthrough load balancer annotation. */
     Gcp: "gcp",
     /** AKS: storage class `managed-csi`, internal load balancer annotation. */
     Azure: "azure",
@@ -79,11 +79,20 @@ export interface PersistenceArgs {
     /** Size of each pod's volume, as a Kubernetes quantity. Defaults to "8Gi". */
     size?: string;
     /**
-     * StorageClass of the claims. Defaults to the cloud preset's class (local: "standard",
-     * aws: "gp3", gcp: "pd-balanced", azure: "managed-csi"), or "redis-local" with
-     * `localVolumes`, or the cluster's default class when there is no preset.
+     * StorageClass of the claims. Defaults to the class the cloud preset's clusters are created
+     * with (local: "standard", aws: "gp2", gcp: "standard-rwo", azure: "managed-csi"), or the
+     * created class with `createStorageClass`, or "redis-local" with `localVolumes`, or the
+     * cluster's default class when there is no preset. A change applies to claims created later:
+     * existing claims keep their class (moving data to another class is a migration).
      */
     storageClassName?: string;
+    /**
+     * Create a StorageClass for this deployment's volumes, named `<namespace>-<name>-data`: the
+     * cloud preset's recommended disk (aws: EBS gp3, encrypted; gcp: pd-balanced; azure:
+     * StandardSSD_LRS), expandable, bound when the pod is scheduled, reclaim policy Retain.
+     * Needs `cloud` aws, gcp or azure. Defaults to false.
+     */
+    createStorageClass?: boolean;
     /** Write an append-only file (Redis `appendonly`). Defaults to true. */
     aof?: boolean;
     /** How often the append-only file is fsynced. Defaults to "everysec". */
@@ -110,33 +119,52 @@ export interface PersistenceArgs {
 export interface ResourceListArgs {
     /** CPU, as a Kubernetes quantity ("250m", "1"). */
     cpu?: string;
-    /** Memory, as a Kubernetes quantity ("1Gi"). */
+    /**
+     * Memory, as a Kubernetes quantity of whole bytes ("1Gi", "1536Mi", "1e9"). A fraction of a
+     * byte is refused: "200m" is 0.2 bytes (milli), not 200 MiB.
+     */
     memory?: string;
 }
 
-/** The Redis container's resource requests and limits. */
+/**
+ * The Redis container's resource requests and limits. Each field defaults on its own: giving
+ * one never drops the default of another.
+ */
 export interface ResourcesArgs {
-    /** Requests. Defaults to cpu "250m" and memory "1Gi". */
+    /**
+     * Requests, defaulted field by field. Defaults to cpu "250m" (or the CPU limit, when that
+     * is lower) and memory "1Gi" (or the memory limit, when only that is given).
+     */
     requests?: ResourceListArgs;
     /**
-     * Limits. Defaults to a memory limit equal to the memory request and no CPU limit, because
-     * CFS throttling stalls Redis' single thread and fails its probes.
+     * Limits. Defaults to a memory limit equal to the memory request (at least 32Mi) and no CPU
+     * limit, because CFS throttling stalls Redis' single thread and fails its probes.
      */
     limits?: ResourceListArgs;
 }
 
-/** How much memory Redis may use for data (`maxmemory`). */
+/**
+ * How much memory Redis may use for data (`maxmemory`), and the headroom kept below the
+ * container's memory limit: at least 30% of the limit with persistence on (the copy-on-write
+ * pages of the fork that writes RDB snapshots and rewrites the AOF, client buffers, allocator
+ * fragmentation), 15% with persistence off. An explicit value that keeps less is refused; the
+ * error names the largest value allowed and the memory limit that would allow the one asked.
+ * Client buffers are bounded inside the headroom by `maxmemory-clients`: a quarter of the
+ * headroom, rounded down to whole MiB (at least 1Mi), unless `config["maxmemory-clients"]` sets
+ * it (bytes such as "64mb" or a share of maxmemory such as "5%"; not 0, at least 1mb).
+ */
 export interface MemoryArgs {
     /**
-     * Explicit `maxmemory`, as a Kubernetes quantity ("700Mi"). It must be below the container's
-     * memory limit. Defaults to `maxmemoryPercent` of the memory limit.
+     * Explicit `maxmemory`, as a Kubernetes quantity of whole bytes, at least "1Mi" ("700Mi",
+     * "1e9"; "200m" is 0.2 bytes and is refused). It must keep the headroom above: at most 70% of
+     * the memory limit with persistence, 85% without. Defaults to `maxmemoryPercent` of the
+     * memory limit.
      */
     maxmemory?: string;
     /**
-     * Share of the container's memory limit given to `maxmemory`, in percent (10 to 95). The rest
-     * is headroom for the copy-on-write pages of the fork that writes RDB snapshots and rewrites
-     * the AOF, client buffers and allocator fragmentation. Defaults to 70 with persistence on,
-     * 85 with persistence off.
+     * Share of the container's memory limit given to `maxmemory`, in percent: 10 to 70 with
+     * persistence on, 10 to 85 with persistence off (the rest is the headroom). Rounded down to
+     * whole MiB. Defaults to 70 with persistence on, 85 with persistence off.
      */
     maxmemoryPercent?: number;
 }
@@ -205,8 +233,12 @@ export interface RedisArgs {
     auth?: AuthArgs;
     /**
      * Extra redis.conf directives, directive name to value (`{"maxmemory-policy": "allkeys-lru"}`).
+     * Each name is checked against the directive table of the image's engine and version
+     * (generated from the real binary): a typo is refused with the closest known name.
      * Directives this component manages (port, auth, persistence, memory, ...) are rejected with
-     * the argument to use instead. Defaults to none.
+     * the argument to use instead; directives that would break the pod's probes and shutdown
+     * (`rename-command`) or load code (`loadmodule`, `enable-*-command yes`) are refused. Values
+     * that may hold a secret are never printed in an error. Defaults to none.
      */
     config?: { [directive: string]: string };
     /** The client Service. Defaults to a ClusterIP Service. */
@@ -220,8 +252,8 @@ export interface RedisArgs {
     /** PriorityClass of the pods. Defaults to none. */
     priorityClassName?: string;
     /**
-     * Seconds a pod gets to shut down: the preStop hook saves the dataset, then SIGTERM, then
-     * SIGKILL. Defaults to 60.
+     * Seconds a pod gets to shut down between SIGTERM, on which Redis fsyncs the append-only
+     * file, writes its final snapshot and exits, and SIGKILL. Defaults to 60.
      */
     terminationGracePeriodSeconds?: number;
 }

@@ -39,18 +39,43 @@ export const PATHS = {
     tmpDir: "/tmp",
 } as const;
 
-/** ConfigMap keys. Scripts are stored under their file names. */
+/** The shape of `PATHS`: tests that run the rendered files outside a container pass their own. */
+export type PodPaths = { readonly [K in keyof typeof PATHS]: string };
+
+/** ConfigMap key of redis.conf. */
 export const REDIS_CONF_KEY = "redis.conf";
 
-/** The scripts in `scripts/` that the pod runs. */
-export const SCRIPT_FILES = {
-    start: "start.sh",
-    probe: "probe.sh",
-    preStop: "pre-stop.sh",
-} as const;
+/**
+ * A pod script: `scripts/<role>/<file>` in the package. In the ConfigMap, and so in the container
+ * where they all sit flat in `PATHS.scriptsDir`, it is `<role>-<file>` (its `key`); the scripts
+ * source the library by that name.
+ */
+export interface PodScript {
+    readonly role: string;
+    readonly file: string;
+    readonly key: string;
+}
+
+function podScript(role: string, file: string): PodScript {
+    return { role, file, key: `${role}-${file}` };
+}
+
+/** The scripts the pods run, by what they are for; `lib` holds what the others source. */
+export const SCRIPTS = {
+    common: podScript("lib", "common.sh"),
+    serverStart: podScript("server", "start.sh"),
+    serverProbe: podScript("server", "probe.sh"),
+} as const satisfies Record<string, PodScript>;
 
 /** Pod template annotation carrying the checksum of everything the pods read from the ConfigMap. */
 export const CONFIG_CHECKSUM_ANNOTATION = "kubernetes-redis.io/config-checksum";
+
+/**
+ * Pod template annotation that changes whenever the password changes, so that the pods restart
+ * with the new one. Its value is a random id regenerated on each password change, never derived
+ * from the password.
+ */
+export const AUTH_VERSION_ANNOTATION = "kubernetes-redis.io/auth-version";
 
 /** The image used when none is given: pinned, never `latest`. */
 export const DEFAULT_IMAGE = "docker.io/library/redis:7.0.15-bookworm";

@@ -82,6 +82,11 @@ export function persistentVolumeName(namespace: string, names: ResourceNames, or
     return `${namespace}-${names.statefulSet}-${DATA_CLAIM_TEMPLATE}-${ordinal}`;
 }
 
+/** StorageClasses are cluster-scoped: the one a deployment creates carries its namespace and name. */
+export function storageClassNameFor(namespace: string, name: string): string {
+    return `${namespace}-${name}-data`;
+}
+
 /** The directory, on its node, of a statically declared local volume. */
 export function localVolumePath(root: string, namespace: string, name: string, ordinal: number): string {
     return `${root === "/" ? "" : root}/${namespace}-${name}-${ordinal}`;

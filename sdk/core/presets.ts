@@ -1,9 +1,22 @@
 import { CloudPreset } from "../api/args";
 
+/** A StorageClass the component can create for its volumes (`persistence.createStorageClass`). */
+export interface StorageClassTemplate {
+    provisioner: string;
+    parameters: Record<string, string>;
+}
+
 /** What a cloud preset decides. */
 export interface CloudDefaults {
-    /** StorageClass of the data volumes when `persistence.storageClassName` is not set. */
+    /**
+     * StorageClass of the data volumes when `persistence.storageClassName` is not set: one that
+     * the cloud creates in every cluster, so that a claim never waits for a class that is not there.
+     */
     storageClassName: string;
+    /** Whether that class allows growing a volume in place, as the cloud creates it. */
+    storageClassExpandable: boolean;
+    /** The class `persistence.createStorageClass` creates: the cloud's recommended disk, expandable. None for `local`. */
+    createdStorageClass?: StorageClassTemplate;
     /** Annotations that make a LoadBalancer Service internal to the cluster's network. */
     internalLoadBalancerAnnotations: Record<string, string>;
 }
@@ -16,26 +29,37 @@ export const CLOUD_PRESETS: Record<CloudPreset, CloudDefaults> = {
     // `minikube tunnel`, which have no notion of "internal".
     [CloudPreset.Local]: {
         storageClassName: "standard",
+        storageClassExpandable: false,
         internalLoadBalancerAnnotations: {},
     },
-    // gp3 is the current general-purpose EBS class. The annotations are those of the AWS Load
-    // Balancer Controller: an NLB with IP targets, internal scheme.
+    // EKS creates only `gp2` (in-tree EBS, not expandable as created; EKS Auto Mode creates no
+    // class at all). gp3 needs a class of one's own: `persistence.createStorageClass` makes one
+    // with the EBS CSI driver. The annotations are those of the AWS Load Balancer Controller: an
+    // NLB with IP targets, internal scheme.
     [CloudPreset.Aws]: {
-        storageClassName: "gp3",
+        storageClassName: "gp2",
+        storageClassExpandable: false,
+        createdStorageClass: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } },
         internalLoadBalancerAnnotations: {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
         },
     },
+    // GKE creates `standard-rwo` (pd-balanced, the default) and `premium-rwo` (pd-ssd), both expandable.
     [CloudPreset.Gcp]: {
-        storageClassName: "pd-balanced",
+        storageClassName: "standard-rwo",
+        storageClassExpandable: true,
+        createdStorageClass: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
         internalLoadBalancerAnnotations: {
             "networking.gke.io/load-balancer-type": "Internal",
         },
     },
+    // AKS creates `managed-csi` (StandardSSD_LRS, the default) and `managed-csi-premium`, both expandable.
     [CloudPreset.Azure]: {
         storageClassName: "managed-csi",
+        storageClassExpandable: true,
+        createdStorageClass: { provisioner: "disk.csi.azure.com", parameters: { skuname: "StandardSSD_LRS" } },
         internalLoadBalancerAnnotations: {
             "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
         },

@@ -1,22 +1,21 @@
 import { RedisMode } from "../api/args";
 import { RedisSettings, unreachable } from "../core/settings";
 import { inApplyOrder } from "./order";
-import { Rendered } from "./rendered";
+import { DeployTimeValues, Rendered } from "./rendered";
 import { renderStandalone } from "./topologies/standalone";
 
 export { APPLY_ORDER, inApplyOrder } from "./order";
-export { KubeObject, Rendered } from "./rendered";
+export { DeployTimeValues, KubeObject, Rendered } from "./rendered";
 
 /**
  * Every object of a deployment, in apply order, each with its key, dependencies and replacement
- * policy. One file per topology decides its objects. `password` is only used when the component
- * creates the Secret (the shell passes a secret Output; tests pass a string).
+ * policy. One file per topology decides its objects.
  */
-export function renderDeployment<T>(settings: RedisSettings, password: T): Rendered[] {
+export function renderDeployment<T>(settings: RedisSettings, values: DeployTimeValues<T>): Rendered[] {
     const topology = settings.topology;
     switch (topology.kind) {
         case RedisMode.Standalone:
-            return inApplyOrder(renderStandalone(settings, password), (entry) => entry.object.kind);
+            return inApplyOrder(renderStandalone(settings, values), (entry) => entry.object.kind);
         case RedisMode.Sentinel:
         case RedisMode.Cluster:
             // resolveSettings refuses these modes until their renderers exist.

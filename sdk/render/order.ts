@@ -4,6 +4,7 @@
  */
 export const APPLY_ORDER = [
     "Namespace",
+    "StorageClass",
     "PersistentVolume",
     "PersistentVolumeClaim",
     "ConfigMap",

@@ -22,6 +22,19 @@ export interface Rendered {
     replaceFirst?: boolean;
     /** Deleting the component leaves this object in the cluster. */
     retainOnDelete?: boolean;
+    /** Fields whose changes are not applied (they cannot change in place, and are handled otherwise). */
+    ignoreChanges?: string[];
     /** Fields of the object's state that hold secrets. */
     secretFields?: string[];
+}
+
+/**
+ * The values only known at deploy time that renderers place into objects. The shell passes
+ * secret Outputs; tests and the offline renderer pass strings.
+ */
+export interface DeployTimeValues<T> {
+    /** The password, placed only into the Secret the component creates. */
+    password: T;
+    /** A random id that changes with the password: on the pod template, it rolls the pods. */
+    authVersion: T;
 }

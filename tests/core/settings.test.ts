@@ -49,13 +49,13 @@ describe("settings: defaults", () => {
     });
 
     it("takes storage class and internal load balancer annotations from the cloud preset", () => {
-        assert.equal(resolveSettings("c", { cloud: "aws" }).persistence.storageClassName, "gp3");
-        assert.equal(resolveSettings("c", { cloud: "gcp" }).persistence.storageClassName, "pd-balanced");
+        assert.equal(resolveSettings("c", { cloud: "aws" }).persistence.storageClassName, "gp2");
+        assert.equal(resolveSettings("c", { cloud: "gcp" }).persistence.storageClassName, "standard-rwo");
         assert.equal(resolveSettings("c", { cloud: "azure" }).persistence.storageClassName, "managed-csi");
         assert.equal(resolveSettings("c", { cloud: "local" }).persistence.storageClassName, "standard");
         assert.equal(
-            resolveSettings("c", { cloud: "gcp", persistence: { storageClassName: "pd-ssd" } }).persistence.storageClassName,
-            "pd-ssd",
+            resolveSettings("c", { cloud: "gcp", persistence: { storageClassName: "premium-rwo" } }).persistence.storageClassName,
+            "premium-rwo",
         );
         const lb = resolveSettings("c", { cloud: "azure", service: { type: "LoadBalancer" } }).service;
         assert.equal(lb.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"], "true");
@@ -97,6 +97,16 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
         expect: /name = "a+" is 53 characters long, and the StatefulSet \("a+"\) would exceed its 52-character limit; use at most 52 characters/,
     },
     { why: "namespace not DNS-1123", args: { namespace: "Data" }, expect: /namespace = "Data" is not a DNS-1123 label/ },
+    {
+        why: "a created class without a preset that has one",
+        args: { cloud: "local", persistence: { createStorageClass: true } },
+        expect: /persistence.createStorageClass = true has no class to create for cloud "local"; set cloud to "aws", "gcp" or "azure"/,
+    },
+    {
+        why: "a created class and a named one",
+        args: { cloud: "aws", persistence: { createStorageClass: true, storageClassName: "gp3" } },
+        expect: /persistence.createStorageClass = true cannot be combined with persistence.storageClassName/,
+    },
     { why: "namespace too long", args: { namespace: "n".repeat(64) }, expect: /namespace = "n+" is 64 characters long; use at most 63/ },
     {
         why: "the old name of the Sentinel mode",
@@ -197,7 +207,7 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
     {
         why: "maxmemory percent too high",
         args: { memory: { maxmemoryPercent: 100 } },
-        expect: /memory.maxmemoryPercent = 100 is out of range; use a whole number from 10 to 95/,
+        expect: /memory.maxmemoryPercent = 100 leaves less than 30% of the memory limit as headroom, .*; use a whole number from 10 to 70/,
     },
     {
         why: "maxmemory twice",
@@ -217,7 +227,7 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
     {
         why: "requirepass smuggled",
         args: { config: { requirepass: "hunter2" } },
-        expect: /config\["requirepass"\] = "hunter2" is managed by the component; use auth.password or auth.existingSecret/,
+        expect: /config\["requirepass"\] = "\[secret\]" is managed by the component; use auth.password or auth.existingSecret/,
     },
     {
         why: "port smuggled",
@@ -247,7 +257,7 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
     {
         why: "directive name with a space",
         args: { config: { "maxmemory policy": "x" } },
-        expect: /config\["maxmemory policy"\] = "x" is not a redis.conf directive name/,
+        expect: /config\["maxmemory policy"\] = "\[secret\]" is not a redis.conf directive name/,
     },
     {
         why: "eviction policy unknown",

@@ -3,14 +3,14 @@
 // redis-server, prints one line of JSON when every pod is Ready, and tears everything down on
 // SIGINT/SIGTERM. Progress and logs go to stderr.
 import { Emulator } from ".";
-import { KubeObject, renderStack } from "../../tools/render";
+import { RedisConnection } from "../../sdk/index";
+import { KubeObject, renderStackWithOutputs } from "../../tools/render";
 import { parseStackArgs } from "../../tools/cli-args";
-import { Loose } from "../support/loose";
 
 async function main(): Promise<void> {
     const { stack } = parseStackArgs("emulate", process.argv.slice(2));
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const objects = await renderStack(stack, { showSecrets: true });
+    const { objects, outputs } = await renderStackWithOutputs(stack, { showSecrets: true });
     log(`emulate: ${objects.length} objects rendered for stack ${stack}`);
     const emulator = await Emulator.start(objects, { log });
     let stopping = false;
@@ -27,25 +27,28 @@ async function main(): Promise<void> {
     process.on("SIGTERM", () => void stop("SIGTERM"));
 
     try {
-        process.stdout.write(`${JSON.stringify(await readyReport(emulator, objects))}\n`);
+        process.stdout.write(`${JSON.stringify(await readyReport(emulator, objects, outputs.connection))}\n`);
     } catch (error) {
         await emulator.stop();
         throw error;
     }
 }
 
-/** Waits for every StatefulSet, then describes the pods and how to connect from the host. */
-async function readyReport(emulator: Emulator, objects: KubeObject[]) {
+/**
+ * Waits for every StatefulSet, then describes the pods and how to connect from the host: the
+ * stack's own `connection` output, with its Service name turned into the address the emulator
+ * gives it.
+ */
+async function readyReport(emulator: Emulator, objects: KubeObject[], connection: RedisConnection) {
     for (const sts of objects.filter((o) => o.kind === "StatefulSet")) {
         await emulator.waitReady(sts.metadata.name, { namespace: sts.metadata.namespace, timeoutMs: 120000 });
     }
-    const secret = objects.find((o) => o.kind === "Secret") as Loose;
-    const client = objects.find((o) => o.kind === "Service" && (o as Loose).spec.clusterIP !== "None") as Loose;
-    const [host] = emulator.serviceAddresses(client.metadata.name, client.metadata.namespace);
+    const service = connection.host.slice(0, connection.host.indexOf("."));
+    const [host] = emulator.serviceAddresses(service, connection.namespace);
     return {
         ready: true,
         pods: Object.fromEntries(emulator.pods().map((pod) => [pod.name, pod.ip])),
-        connection: { host, port: client.spec.ports[0].port as number, password: Object.values<string>(secret.stringData)[0] },
+        connection: { host, port: connection.port, password: connection.password },
     };
 }
 

@@ -64,9 +64,30 @@ function isReady(emulator: Emulator): boolean {
     return emulator.pods().some((p) => p.name === POD && p.namespace === NAMESPACE && p.ready);
 }
 
+/**
+ * A per-key delay while loading (a Redis debugging knob, which the package refuses in `config`)
+ * makes "loading a large dataset" last long enough to watch the readiness probe. The test adds
+ * it to the rendered redis.conf as a fixture of its own.
+ */
+const SLOW_LOADING = "\n# Test fixture: slow loading\nkey-load-delay 50\n";
+
+function withSlowLoading(objects: KubeObject[]): KubeObject[] {
+    return objects.map((object) =>
+        object.kind === "ConfigMap"
+            ? {
+                  ...object,
+                  data: {
+                      ...(object.data as Record<string, string>),
+                      "redis.conf": (object.data as Record<string, string>)["redis.conf"] + SLOW_LOADING,
+                  },
+              }
+            : object,
+    );
+}
+
 /** Renders `new Redis(NAME, args)` and runs it until Ready. */
 async function deploy(args: RedisArgs): Promise<{ emulator: Emulator; objects: KubeObject[]; password: string }> {
-    const objects = await renderRedis(NAME, args, { showSecrets: true });
+    const objects = withSlowLoading(await renderRedis(NAME, args, { showSecrets: true }));
     const emulator = await Emulator.start(objects, { log });
     await emulator.waitReady(NAME, { namespace: NAMESPACE, timeoutMs: 60000 });
     return { emulator, objects, password: passwordOf(objects) };
@@ -89,9 +110,6 @@ async function teardown(emulator: Emulator | undefined): Promise<void> {
 const DURABLE: RedisArgs = {
     namespace: NAMESPACE,
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } },
-    // A per-key delay while loading (a Redis debugging knob) makes "loading a large dataset" last
-    // long enough to watch the readiness probe.
-    config: { "key-load-delay": "50" },
 };
 
 describe("standalone Redis on the pod emulator", function () {

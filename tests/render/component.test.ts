@@ -1,7 +1,6 @@
 import { strict as assert } from "assert";
-import * as crypto from "crypto";
 import { Redis, RedisArgs } from "../../sdk/index";
-import { CONFIG_CHECKSUM_ANNOTATION, REDIS_TYPE_TOKEN } from "../../sdk/core/constants";
+import { AUTH_VERSION_ANNOTATION, CONFIG_CHECKSUM_ANNOTATION, REDIS_TYPE_TOKEN } from "../../sdk/core/constants";
 import { isSecret, MockRun, RecordedResource, runWithMocks } from "../../tools/pulumi-mocks";
 import { Loose } from "../support/loose";
 
@@ -42,9 +41,11 @@ describe("component: what Redis registers", () => {
             REDIS_TYPE_TOKEN,
             "kubernetes:apps/v1:StatefulSet",
             "kubernetes:core/v1:ConfigMap",
+            "kubernetes:core/v1:PersistentVolumeClaim",
             "kubernetes:core/v1:Secret",
             "kubernetes:core/v1:Service",
             "kubernetes:core/v1:Service",
+            "random:index/randomId:RandomId",
             "random:index/randomPassword:RandomPassword",
         ]);
     });
@@ -52,7 +53,8 @@ describe("component: what Redis registers", () => {
     it("generates a long URL-safe password whose inputs never change, so updates keep it", async () => {
         const first = await deploy({ namespace: "data" });
         const second = await deploy({ namespace: "data", config: { "maxmemory-policy": "allkeys-lfu" }, persistence: { size: "20Gi" } });
-        const randomOf = (d: Deployed) => d.run.resources.find((r) => r.type.startsWith("random:")) as RecordedResource;
+        const randomOf = (d: Deployed) =>
+            d.run.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword") as RecordedResource;
         assert.deepEqual(randomOf(first).inputs, randomOf(second).inputs, "an unrelated change must not touch RandomPassword");
         assert.equal(randomOf(first).name, randomOf(second).name);
         assert.ok((randomOf(first).inputs.length as number) >= 32);
@@ -97,11 +99,16 @@ describe("component: what Redis registers", () => {
             if (resource.type === "kubernetes:core/v1:Secret") {
                 assert.ok(text.includes(password));
                 assert.deepEqual(resource.secretPaths, ["stringData"]);
+            } else if (resource.type === "random:index/randomId:RandomId") {
+                assert.deepEqual(resource.secretPaths, ["keepers"], "the auth version's keeper is the password, kept secret in state");
             } else {
                 assert.ok(!text.includes(password), `${resource.type} ${resource.name} contains the password`);
             }
         }
-        assert.ok(!run.resources.some((r) => r.type.startsWith("random:")), "no password is generated when one is given");
+        assert.ok(
+            !run.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword"),
+            "no password is generated when one is given",
+        );
         assert.equal(await value(redis.url), `redis://:${encodeURIComponent(password)}@cache.data.svc.cluster.local:6379`);
     });
 
@@ -158,12 +165,12 @@ describe("component: the objects", () => {
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(container.resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "1Gi" } });
         for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-            assert.equal(container[probe].exec.command[1], "/opt/kubernetes-redis/scripts/probe.sh");
+            assert.equal(container[probe].exec.command[1], "/opt/kubernetes-redis/scripts/server-probe.sh");
             assert.ok(container[probe].timeoutSeconds > Number(container[probe].exec.command[3]), "the script gives up before the kubelet");
         }
         assert.equal(container.livenessProbe.terminationGracePeriodSeconds, 15, "a hung Redis is not given the pod's whole grace period");
         assert.equal(container.readinessProbe.terminationGracePeriodSeconds, undefined, "the API server refuses it on readiness probes");
-        assert.deepEqual(container.lifecycle.preStop.exec.command, ["sh", "/opt/kubernetes-redis/scripts/pre-stop.sh"]);
+        assert.equal(container.lifecycle, undefined, "SIGTERM alone stops Redis cleanly; a preStop SHUTDOWN would kill its own hook");
         assert.ok(
             container.env.every(
                 (e: Loose) => (typeof e.value === "string" && !/pass(word)?$/i.test(e.value)) || e.name === "REDIS_PASSWORD_FILE",
@@ -178,12 +185,6 @@ describe("component: the objects", () => {
             "/tmp": "tmp",
             "/data": "data",
         });
-        const cm = d.one("ConfigMap");
-        const expected = crypto.createHash("sha256");
-        for (const key of Object.keys(cm.data).sort()) {
-            expected.update(key).update("\0").update(cm.data[key]).update("\0");
-        }
-        assert.equal(sts.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION], expected.digest("hex"));
     });
 
     it("rolls the pods when the configuration changes, and only then", async () => {
@@ -193,6 +194,15 @@ describe("component: the objects", () => {
         assert.notEqual(await checksum({ config: { "maxmemory-policy": "allkeys-lfu" } }), base);
         assert.notEqual(await checksum({ memory: { maxmemoryPercent: 60 } }), base);
         assert.equal(await checksum({ auth: { password: "another" } }), base, "the password is not part of the ConfigMap");
+    });
+
+    it("rolls the pods when the password changes, through a random id whose keeper is the password", async () => {
+        const d = await deploy({ auth: { password: "Hunter2+Correct/Horse:Battery" } });
+        const authVersion = d.run.resources.find((r) => r.type === "random:index/randomId:RandomId") as RecordedResource;
+        assert.deepEqual(authVersion.inputs.keepers, { password: "Hunter2+Correct/Horse:Battery" });
+        const annotations = d.one("StatefulSet").spec.template.metadata.annotations;
+        assert.match(annotations[AUTH_VERSION_ANNOTATION], /^[0-9a-f]{16}$/);
+        assert.ok(!JSON.stringify(annotations).includes("Hunter2"));
     });
 
     it("renders the governing and client Services", async () => {
@@ -212,13 +222,15 @@ describe("component: the objects", () => {
 
     it("declares one pre-bound local PersistentVolume per ordinal, with node affinity and Retain", async () => {
         const d = await deploy({
-            namespace: "data",
+            namespace: "team-a",
             persistence: { size: "2Gi", localVolumes: { path: "/mnt/redis", nodeNames: ["worker-1"] } },
         });
         const pv = d.one("PersistentVolume");
+        assert.equal(pv.metadata.name, "team-a-cache-data-0");
         assert.equal(pv.spec.persistentVolumeReclaimPolicy, "Retain");
-        assert.deepEqual(pv.spec.claimRef, { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "data", name: "data-cache-0" });
-        assert.equal(pv.spec.local.path, "/mnt/redis/data-cache-0");
+        assert.deepEqual(pv.spec.claimRef, { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "team-a", name: "data-cache-0" });
+        assert.equal(pv.spec.local.path, "/mnt/redis/team-a-cache-0");
+        assert.equal(d.one("PersistentVolumeClaim").spec.volumeName, pv.metadata.name);
         assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0], {
             key: "kubernetes.io/hostname",
             operator: "In",

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { SCRIPT_FILES } from "../../sdk/core/constants";
+import { SCRIPTS } from "../../sdk/core/constants";
 import { requireTools } from "../support/requirements";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -24,15 +24,28 @@ describe("shell scripts", function () {
         requireTools(this, ["shellcheck"]);
     });
 
-    it("ships every pod script the manifests name", () => {
-        for (const file of Object.values(SCRIPT_FILES)) {
-            assert.ok(fs.existsSync(path.join(ROOT, "sdk", "scripts", file)), file);
+    it("ships every pod script the manifests name, each in its role's folder, and no other", () => {
+        const listed = Object.values(SCRIPTS).map(({ role, file }) => path.join(role, file));
+        const shipped = shellScripts(path.join(ROOT, "sdk", "scripts")).map((file) =>
+            path.relative(path.join(ROOT, "sdk", "scripts"), file),
+        );
+        assert.deepEqual(shipped.sort(), listed.sort());
+    });
+
+    it("loads the library by its ConfigMap key, next to the script, as the container lays them out", () => {
+        for (const script of Object.values(SCRIPTS).filter(({ role }) => role !== "lib")) {
+            const text = fs.readFileSync(path.join(ROOT, "sdk", "scripts", script.role, script.file), "utf8");
+            assert.match(
+                text,
+                new RegExp(`# shellcheck source=../lib/common.sh\\n\\. "\\$\\(dirname "\\$0"\\)/${SCRIPTS.common.key}"\\n`),
+                script.key,
+            );
         }
     });
 
     it("passes shellcheck, every one of them", () => {
         const scripts = shellScripts();
-        assert.ok(scripts.length >= Object.keys(SCRIPT_FILES).length + 1, scripts.join(", "));
+        assert.ok(scripts.length >= Object.keys(SCRIPTS).length + 1, scripts.join(", "));
         const result = (() => {
             try {
                 return execFileSync("shellcheck", ["--severity=style", "--external-sources", "--source-path=SCRIPTDIR", ...scripts], {

@@ -1,5 +1,5 @@
-import { RedisArgumentError } from "../../api/errors";
-import { parseQuantity, quantityHint } from "./quantity";
+import { RedisArgumentError, RedisArgumentErrorOptions } from "../../api/errors";
+import { formatBytes, parseByteQuantity, parseQuantity, quantityHint } from "./quantity";
 
 /**
  * Table of the argument checks shared by the settings resolver. Each check throws a
@@ -8,8 +8,9 @@ import { parseQuantity, quantityHint } from "./quantity";
 export class ArgumentChecker {
     constructor(readonly resourceName: string) {}
 
-    fail(argument: string, value: unknown, problem: string, fix: string): never {
-        throw new RedisArgumentError(this.resourceName, argument, value, problem, fix);
+    /** Throws the error of a bad argument. With `secret`, the error never prints nor keeps the value. */
+    fail(argument: string, value: unknown, problem: string, fix: string, options?: RedisArgumentErrorOptions): never {
+        throw new RedisArgumentError(this.resourceName, argument, value, problem, fix, options);
     }
 
     /** Rejects keys that no argument has: a typo must not be silently ignored. */
@@ -21,7 +22,7 @@ export class ArgumentChecker {
             this.fail(argument || "args", value, "is not an object", "pass an object of named arguments");
         }
         for (const key of Object.keys(value)) {
-            if (!(key in known)) {
+            if (!Object.hasOwn(known, key)) {
                 const path = argument ? `${argument}.${key}` : key;
                 this.fail(path, undefined, "is not an argument", `the accepted ones are: ${Object.keys(known).join(", ")}`);
             }
@@ -84,7 +85,7 @@ export class ArgumentChecker {
         return value;
     }
 
-    /** A positive Kubernetes quantity, returned with its value in base units. */
+    /** A positive Kubernetes quantity of anything but bytes (CPU), with its value in base units. Bytes: `bytes()`. */
     quantity(argument: string, value: unknown): { text: string; value: number } {
         const parsed = typeof value === "string" ? parseQuantity(value) : undefined;
         if (typeof value !== "string" || parsed === undefined) {
@@ -94,6 +95,36 @@ export class ArgumentChecker {
             this.fail(argument, value, "is not positive", "use a quantity above zero");
         }
         return { text: value, value: parsed };
+    }
+
+    /**
+     * A positive Kubernetes quantity of whole bytes, exactly (no floating point), at most
+     * Number.MAX_SAFE_INTEGER (8 PiB) so that every later computation is exact, and at least
+     * `min` when given.
+     */
+    bytes(argument: string, value: unknown, min?: number): { text: string; value: number } {
+        const parsed = typeof value === "string" ? parseByteQuantity(value) : undefined;
+        if (typeof value !== "string" || parsed === undefined) {
+            this.fail(argument, value, "is not a Kubernetes quantity", `use ${quantityHint(String(value))}`);
+        }
+        if (parsed.kind === "not-positive") {
+            this.fail(argument, value, "is not positive", "use a quantity above zero");
+        }
+        if (parsed.kind === "fraction") {
+            this.fail(argument, value, parsed.problem, parsed.fix);
+        }
+        if (parsed.kind === "too-large") {
+            this.fail(
+                argument,
+                value,
+                "is more than 2^53 - 1 bytes (about 8Pi), the most this package computes with exactly",
+                "use a smaller quantity",
+            );
+        }
+        if (min !== undefined && parsed.bytes < min) {
+            this.fail(argument, value, `is below ${formatBytes(min)}`, `use at least "${formatBytes(min)}"`);
+        }
+        return { text: value, value: parsed.bytes };
     }
 
     /** A map of Kubernetes label or annotation keys to string values. */

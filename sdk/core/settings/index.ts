@@ -1,5 +1,6 @@
 import { CloudPreset, RedisArgs } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
+import { DEFAULT_ENGINE, engineOfImage } from "../checks/directive-table";
 import { checkConfig } from "../checks/directives";
 import { DEFAULT_IMAGE } from "../constants";
 import { resourceNames } from "../names";
@@ -33,23 +34,24 @@ export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettin
 
     const namespace = args.namespace === undefined ? DEFAULTS.namespace : check.dnsLabel("namespace", args.namespace);
     const cloud = args.cloud === undefined ? undefined : check.oneOf("cloud", args.cloud, CloudPreset, CloudPreset.Local);
-    const persistence = resolvePersistence(check, args.persistence, cloud);
+    const persistence = resolvePersistence(check, args.persistence, cloud, namespace, name);
     const resources = resolveResources(check, args.resources);
     const memory = resolveMemory(check, args.memory, resources.limitBytes, persistence.enabled);
+    const image = args.image === undefined ? DEFAULT_IMAGE : check.image("image", args.image);
 
     return {
         name,
         namespace,
         createNamespace: check.boolean("createNamespace", args.createNamespace, false),
         topology,
-        image: args.image === undefined ? DEFAULT_IMAGE : check.image("image", args.image),
+        image,
         cloud,
         names: resourceNames(name),
         resources: { requests: resources.requests, limits: resources.limits },
         memory,
         persistence,
         auth: resolveAuth(check, name, args),
-        config: checkConfig(check, args.config, persistence.enabled),
+        config: checkConfig(check, args.config, persistence.enabled, { memory, engine: engineOfImage(image) ?? DEFAULT_ENGINE }),
         service: resolveService(check, args.service, cloud),
         podLabels: checkPodLabels(check, args.podLabels),
         podAnnotations: check.stringMap("podAnnotations", args.podAnnotations, "annotation"),

@@ -28,6 +28,7 @@ export const PERSISTENCE_KEYS: Keys<PersistenceArgs> = {
     enabled: true,
     size: true,
     storageClassName: true,
+    createStorageClass: true,
     aof: true,
     appendfsync: true,
     rdb: true,

@@ -1,6 +1,7 @@
 import { AppendFsync, CloudPreset, PersistenceArgs, VolumeRetention } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
-import { CLOUD_PRESETS, LOCAL_VOLUME_STORAGE_CLASS } from "../presets";
+import { storageClassNameFor } from "../names";
+import { CLOUD_PRESETS, LOCAL_VOLUME_STORAGE_CLASS, StorageClassTemplate } from "../presets";
 import { DEFAULTS } from "./defaults";
 import { PERSISTENCE_KEYS } from "./keys";
 import { PersistenceSettings } from "./types";
@@ -9,6 +10,8 @@ export function resolvePersistence(
     check: ArgumentChecker,
     args: PersistenceArgs | undefined,
     cloud: CloudPreset | undefined,
+    namespace: string,
+    name: string,
 ): PersistenceSettings {
     check.knownKeys("persistence", args, PERSISTENCE_KEYS);
     const enabled = check.boolean("persistence.enabled", args?.enabled, true);
@@ -45,20 +48,24 @@ export function resolvePersistence(
         );
     }
     const rdbSavePoints = rdb ? checkSavePoints(check, args?.rdbSavePoints ?? DEFAULTS.rdbSavePoints) : "";
-    const size = check.quantity("persistence.size", args?.size ?? DEFAULTS.persistenceSize).text;
+    const size = check.bytes("persistence.size", args?.size ?? DEFAULTS.persistenceSize).text;
     const localVolumes = args?.localVolumes === undefined ? undefined : checkLocalVolumes(check, args.localVolumes);
+    const createdStorageClass = resolveCreatedStorageClass(check, args, cloud);
     const storageClassName =
         args?.storageClassName !== undefined
             ? check.dnsSubdomain("persistence.storageClassName", args.storageClassName)
-            : localVolumes
-              ? LOCAL_VOLUME_STORAGE_CLASS
-              : cloud
-                ? CLOUD_PRESETS[cloud].storageClassName
-                : undefined;
+            : createdStorageClass
+              ? storageClassNameFor(namespace, name)
+              : localVolumes
+                ? LOCAL_VOLUME_STORAGE_CLASS
+                : cloud
+                  ? CLOUD_PRESETS[cloud].storageClassName
+                  : undefined;
     return {
         enabled,
         size,
         storageClassName: enabled ? storageClassName : undefined,
+        createdStorageClass,
         aof,
         appendfsync: check.oneOf("persistence.appendfsync", args?.appendfsync, AppendFsync, AppendFsync.EverySec),
         rdb,
@@ -100,4 +107,32 @@ function checkLocalVolumes(check: ArgumentChecker, value: PersistenceArgs["local
     }
     nodeNames.forEach((node, i) => check.dnsSubdomain(`persistence.localVolumes.nodeNames[${i}]`, node));
     return { path: path.replace(/\/+$/, "") || "/", nodeNames: [...nodeNames] };
+}
+
+function resolveCreatedStorageClass(
+    check: ArgumentChecker,
+    args: PersistenceArgs | undefined,
+    cloud: CloudPreset | undefined,
+): StorageClassTemplate | undefined {
+    if (!check.boolean("persistence.createStorageClass", args?.createStorageClass, false)) {
+        return undefined;
+    }
+    if (args?.storageClassName !== undefined || args?.localVolumes !== undefined) {
+        check.fail(
+            "persistence.createStorageClass",
+            true,
+            `cannot be combined with persistence.${args?.storageClassName !== undefined ? "storageClassName" : "localVolumes"}`,
+            "name an existing class, or let the component create one, not both",
+        );
+    }
+    const template = cloud === undefined ? undefined : CLOUD_PRESETS[cloud].createdStorageClass;
+    if (template === undefined) {
+        check.fail(
+            "persistence.createStorageClass",
+            true,
+            `has no class to create ${cloud === undefined ? "without a cloud preset" : `for cloud "${cloud}"`}`,
+            'set cloud to "aws", "gcp" or "azure", or name an existing class in persistence.storageClassName',
+        );
+    }
+    return template;
 }

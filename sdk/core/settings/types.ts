@@ -1,5 +1,6 @@
 import { AppendFsync, CloudPreset, ServiceType, VolumeRetention } from "../../api/args";
 import { ResourceNames } from "../names";
+import { StorageClassTemplate } from "../presets";
 import { Topology } from "./topology";
 
 /** Every decision about a deployment, validated and defaulted: the input of every renderer. */
@@ -16,7 +17,8 @@ export interface RedisSettings {
         requests: { cpu?: string; memory: string };
         limits: { cpu?: string; memory: string };
     };
-    memory: { limitBytes: number; maxmemoryBytes: number };
+    /** Whole bytes. maxmemoryClientsBytes is the default `maxmemory-clients`, unless `config` sets it. */
+    memory: { limitBytes: number; maxmemoryBytes: number; maxmemoryClientsBytes: number };
     persistence: PersistenceSettings;
     auth: AuthSettings;
     /** Extra redis.conf directives, including the defaulted `maxmemory-policy`. */
@@ -37,6 +39,8 @@ export interface PersistenceSettings {
     enabled: boolean;
     size: string;
     storageClassName?: string;
+    /** The StorageClass the component creates, when asked to; `storageClassName` is its name. */
+    createdStorageClass?: StorageClassTemplate;
     aof: boolean;
     appendfsync: AppendFsync;
     rdb: boolean;

@@ -1,11 +1,12 @@
-import { PATHS, REDIS_PORT } from "../../core/constants";
+import { PATHS, PodPaths, REDIS_PORT } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 
 /**
  * The redis.conf of a deployment. It holds no secret: the password is written by the start
- * script to a memory-backed file that this configuration includes last.
+ * script to a memory-backed file that this configuration includes last. Tests that run it outside
+ * a container give their own paths and port.
  */
-export function renderRedisConf(settings: RedisSettings): string {
+export function renderRedisConf(settings: RedisSettings, paths: PodPaths = PATHS, port: number = REDIS_PORT): string {
     const { persistence } = settings;
     const lines: string[] = [
         `# redis.conf for ${settings.namespace}/${settings.name}, rendered by kubernetes-redis.`,
@@ -13,7 +14,7 @@ export function renderRedisConf(settings: RedisSettings): string {
         "",
         "# Network: every pod interface; the password is required on all of them.",
         "bind * -::*",
-        `port ${REDIS_PORT}`,
+        `port ${port}`,
         "protected-mode yes",
         "tcp-keepalive 60",
         "timeout 0",
@@ -24,7 +25,7 @@ export function renderRedisConf(settings: RedisSettings): string {
         'logfile ""',
         "",
         "# Persistence",
-        `dir ${PATHS.dataDir}`,
+        `dir ${paths.dataDir}`,
         `appendonly ${persistence.aof ? "yes" : "no"}`,
         `appendfsync ${persistence.appendfsync}`,
         "aof-use-rdb-preamble yes",
@@ -34,8 +35,16 @@ export function renderRedisConf(settings: RedisSettings): string {
         // persisted is how data is lost silently.
         `stop-writes-on-bgsave-error ${persistence.rdb ? "yes" : "no"}`,
         "",
+        "# Stopping: the kubelet's SIGTERM reaches redis-server (PID 1), which fsyncs the AOF, writes",
+        "# the final RDB snapshot when save points are set, and exits. The snapshot keeps dump.rdb as",
+        "# new as the data, so that turning AOF off later loses nothing. When the save fails (a full",
+        "# disk), Redis logs why and runs on until the kubelet's SIGKILL; the disk then holds what the",
+        "# AOF had written, or without AOF the last good snapshot. No preStop hook is needed.",
+        "shutdown-on-sigterm default",
+        "",
         "# Memory: below the container limit, leaving room for the persistence fork's copy-on-write.",
         `maxmemory ${settings.memory.maxmemoryBytes}`,
+        ...("maxmemory-clients" in settings.config ? [] : [`maxmemory-clients ${settings.memory.maxmemoryClientsBytes}`]),
         "",
     ];
     lines.push("# From the component's config argument");
@@ -45,7 +54,7 @@ export function renderRedisConf(settings: RedisSettings): string {
     lines.push(
         "",
         "# AUTH, written at start from the mounted Secret. Last, so that nothing overrides it.",
-        `include ${PATHS.authConf}`,
+        `include ${paths.authConf}`,
         "",
     );
     return lines.join("\n");

@@ -1,13 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import {
-    DATA_CLAIM_TEMPLATE,
-    PATHS,
-    REDIS_CONF_KEY,
-    REDIS_CONTAINER,
-    REDIS_PORT,
-    REDIS_PORT_NAME,
-    SCRIPT_FILES,
-} from "../../core/constants";
+import { DATA_CLAIM_TEMPLATE, PATHS, REDIS_CONF_KEY, REDIS_CONTAINER, REDIS_PORT, REDIS_PORT_NAME, SCRIPTS } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { scriptEnv, scriptPath } from "../scripts";
 import { containerSecurityContext, definedOnly, memoryVolume } from "./pod";
@@ -15,9 +7,10 @@ import { containerSecurityContext, definedOnly, memoryVolume } from "./pod";
 /**
  * The Redis server role: its container, probes and volumes, the same in every topology.
  *
- * Probe timings. Startup passes as soon as Redis answers (even LOADING), so liveness never kills
- * a server that is loading a large dataset; readiness keeps it out of the Service until it
- * answers PONG; liveness restarts a server that has not answered for about 30 seconds.
+ * Probe timings. Startup passes as soon as Redis answers at all (even LOADING), so liveness never
+ * kills a server that is loading a large dataset; readiness keeps it out of the Service until it
+ * answers PONG; liveness restarts a server that has refused connections or not answered for about
+ * 30 seconds, never one that answers, even with an error (see scripts/server/probe.sh).
  */
 export const PROBES = {
     startup: { periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
@@ -39,7 +32,7 @@ function probe(kind: ProbeKind) {
     // The script stops waiting a second before the kubelet does, so that it reports why.
     const scriptTimeout = Math.max(1, timing.timeoutSeconds - 1);
     return {
-        exec: { command: ["sh", scriptPath(SCRIPT_FILES.probe), kind, String(scriptTimeout)] },
+        exec: { command: ["sh", scriptPath(SCRIPTS.serverProbe), kind, String(scriptTimeout)] },
         initialDelaySeconds: 0,
         successThreshold: 1,
         ...timing,
@@ -64,7 +57,7 @@ export function serverContainer(settings: RedisSettings) {
         name: REDIS_CONTAINER,
         image: settings.image,
         imagePullPolicy: "IfNotPresent",
-        command: ["sh", scriptPath(SCRIPT_FILES.start)],
+        command: ["sh", scriptPath(SCRIPTS.serverStart)],
         env: scriptEnv(),
         ports: [{ name: REDIS_PORT_NAME, containerPort: REDIS_PORT, protocol: "TCP" }],
         resources: {
@@ -75,7 +68,10 @@ export function serverContainer(settings: RedisSettings) {
         startupProbe: probe("startup"),
         readinessProbe: probe("readiness"),
         livenessProbe: probe("liveness"),
-        lifecycle: { preStop: { exec: { command: ["sh", scriptPath(SCRIPT_FILES.preStop)] } } },
+        // No preStop hook: the kubelet's SIGTERM reaches redis-server itself (PID 1, exec'd by the
+        // start script), which fsyncs the AOF, writes the final snapshot and exits (redis.conf's
+        // shutdown-on-sigterm). A SHUTDOWN from a hook would do the same, then kill the hook with
+        // the container.
         volumeMounts: [
             { name: SERVER_VOLUMES.config, mountPath: PATHS.configDir, readOnly: true },
             { name: SERVER_VOLUMES.scripts, mountPath: PATHS.scriptsDir, readOnly: true },
@@ -99,7 +95,8 @@ export function serverVolumes(settings: RedisSettings) {
             name: SERVER_VOLUMES.scripts,
             configMap: {
                 name: names.configMap,
-                items: Object.values(SCRIPT_FILES).map((file) => ({ key: file, path: file })),
+                // Flat, under their keys: the scripts find the library next to themselves.
+                items: Object.values(SCRIPTS).map(({ key }) => ({ key, path: key })),
                 defaultMode: 0o555,
             },
         },
@@ -125,7 +122,9 @@ export function serverClaimTemplates(settings: RedisSettings, selector: Record<s
         return {};
     }
     return {
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: persistence.whenDeleted, whenScaled: persistence.whenScaled },
+        // The claims are the component's own (see claims.ts): whenDeleted is carried out by the
+        // component, so that replacing the StatefulSet can never take a claim with it.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: persistence.whenScaled },
         volumeClaimTemplates: [
             {
                 metadata: { name: SERVER_VOLUMES.data, labels: selector },

@@ -1,5 +1,4 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CONFIG_CHECKSUM_ANNOTATION } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { commonLabels, metadataFor, selectorLabels } from "./labels";
 
@@ -17,10 +16,10 @@ export interface StatefulSetParts {
 }
 
 /**
- * A StatefulSet of one role. `configChecksum` goes on the pod template so that a change of what
- * the pods read at start rolls them.
+ * A StatefulSet of one role. `rollOn` are pod template annotations whose change must roll the
+ * pods: the checksum of what they read at start, the password's version.
  */
-export function statefulSetFor(settings: RedisSettings, parts: StatefulSetParts, configChecksum: string) {
+export function statefulSetFor(settings: RedisSettings, parts: StatefulSetParts, rollOn: Record<string, unknown>) {
     const podLabels = { ...settings.podLabels, ...commonLabels(settings) };
     return {
         apiVersion: "apps/v1" as const,
@@ -39,7 +38,7 @@ export function statefulSetFor(settings: RedisSettings, parts: StatefulSetParts,
                     labels: podLabels,
                     annotations: {
                         ...settings.podAnnotations,
-                        [CONFIG_CHECKSUM_ANNOTATION]: configChecksum,
+                        ...rollOn,
                         "kubectl.kubernetes.io/default-container": parts.defaultContainer,
                     },
                 },

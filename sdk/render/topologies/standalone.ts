@@ -7,16 +7,19 @@ import { serverClaimTemplates, serverContainer, serverVolumes } from "../objects
 import { clientServiceFor, headlessServiceFor } from "../objects/services";
 import { statefulSetFor } from "../objects/statefulset";
 import { persistentVolumesFor } from "../objects/volumes";
+import { dataClaimsFor } from "../objects/claims";
+import { storageClassFor } from "../objects/storage-class";
+import { VolumeRetention } from "../../api/args";
 import { selectorLabels } from "../objects/labels";
-import { REDIS_CONTAINER } from "../../core/constants";
-import { Rendered } from "../rendered";
+import { AUTH_VERSION_ANNOTATION, CONFIG_CHECKSUM_ANNOTATION, REDIS_CONTAINER } from "../../core/constants";
+import { DeployTimeValues, Rendered } from "../rendered";
 
 /**
  * Every object of a standalone deployment: one Redis server in a StatefulSet of one pod, its
- * configuration, password, volumes and Services. `password` is only used when the component
+ * configuration, password, volumes and Services. The password is only used when the component
  * creates the Secret.
  */
-export function renderStandalone<T>(settings: RedisSettings, password: T): Rendered[] {
+export function renderStandalone<T>(settings: RedisSettings, values: DeployTimeValues<T>): Rendered[] {
     const { names } = settings;
     const rendered: Rendered[] = [];
     const add = (entry: Rendered) => (rendered.push(entry), entry.key);
@@ -24,14 +27,39 @@ export function renderStandalone<T>(settings: RedisSettings, password: T): Rende
         ? [add({ key: "namespace", object: namespaceFor(settings), after: [], retainOnDelete: true })]
         : [];
 
+    const retainClaims = settings.persistence.whenDeleted === VolumeRetention.Retain;
+    // A retained claim keeps its volume Bound: deleting the volume would wait forever on the
+    // pv-protection finalizer, so the volume is retained with it.
+    const storageClassObject = storageClassFor(settings);
+    const storageClass = storageClassObject
+        ? [add({ key: "storage-class", object: storageClassObject, after: [], retainOnDelete: retainClaims })]
+        : [];
     const volumes = persistentVolumesFor(settings).map((object, ordinal) =>
-        add({ key: `data-${ordinal}`, object, after: namespace, replaceFirst: true }),
+        add({ key: `data-${ordinal}`, object, after: namespace, replaceFirst: true, retainOnDelete: retainClaims }),
+    );
+    // A class cannot change in place: a changed storageClassName applies to claims created later,
+    // and moving existing data to another class is a migration (README, "Volumes").
+    const claims = dataClaimsFor(settings).map((object, ordinal) =>
+        add({
+            key: `claim-${ordinal}`,
+            object,
+            after: [...namespace, ...storageClass, ...volumes.slice(ordinal, ordinal + 1)],
+            retainOnDelete: retainClaims,
+            ignoreChanges: ["spec.storageClassName", "spec.volumeName"],
+        }),
     );
     const config = add({ key: "config", object: configMapFor(settings), after: namespace });
     const secret =
         settings.auth.source === "existingSecret"
             ? []
-            : [add({ key: "auth", object: passwordSecretFor(settings, password), after: namespace, secretFields: ["data", "stringData"] })];
+            : [
+                  add({
+                      key: "auth",
+                      object: passwordSecretFor(settings, values.password),
+                      after: namespace,
+                      secretFields: ["data", "stringData"],
+                  }),
+              ];
     const headless = add({ key: "headless", object: headlessServiceFor(settings), after: namespace });
     add({ key: "client", object: clientServiceFor(settings), after: namespace });
 
@@ -45,10 +73,17 @@ export function renderStandalone<T>(settings: RedisSettings, password: T): Rende
             defaultContainer: REDIS_CONTAINER,
             podSpec: { ...podBase(settings), containers: [serverContainer(settings)], volumes: serverVolumes(settings) },
         },
-        configChecksum(configMapData(settings)),
+        { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configMapData(settings)), [AUTH_VERSION_ANNOTATION]: values.authVersion },
     );
-    // Names are fixed, so a replacement must delete the old object first; the claims (and the
-    // data) survive it through the retention policy.
-    add({ key: "statefulset", object: statefulSet, after: [...namespace, ...volumes, config, headless, ...secret], replaceFirst: true });
+    // Names are fixed, so a replacement must delete the old object first; the claims are the
+    // component's own and survive it. The claim template never changes in place (Kubernetes
+    // forbids it): the claims are resized instead.
+    add({
+        key: "statefulset",
+        object: statefulSet,
+        after: [...namespace, ...claims, config, headless, ...secret],
+        replaceFirst: true,
+        ignoreChanges: ["spec.volumeClaimTemplates"],
+    });
     return rendered;
 }

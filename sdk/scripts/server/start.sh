@@ -1,5 +1,6 @@
 #!/bin/sh
-# Starts redis-server as the container's main process.
+# Starts redis-server as the container's main process (PID 1: it receives the kubelet's SIGTERM
+# itself, and stops cleanly on it; see redis.conf's shutdown-on-sigterm).
 #
 # The AUTH password is read from the mounted Secret and written, with mode 0600, to a
 # memory-backed file that redis.conf includes last. It therefore never appears in the
@@ -7,17 +8,20 @@
 #
 # Environment: REDIS_CONF, REDIS_PASSWORD_FILE, REDIS_AUTH_CONF.
 set -eu
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/lib-common.sh"
 
 : "${REDIS_CONF:?REDIS_CONF is not set}"
 : "${REDIS_PASSWORD_FILE:?REDIS_PASSWORD_FILE is not set}"
 : "${REDIS_AUTH_CONF:?REDIS_AUTH_CONF is not set}"
+log_tag=start
 
 if [ ! -s "$REDIS_PASSWORD_FILE" ]; then
-    echo "start: the password file $REDIS_PASSWORD_FILE is missing or empty" >&2
+    log "the password file $REDIS_PASSWORD_FILE is missing or empty"
     exit 1
 fi
 if [ "$(grep -c '' "$REDIS_PASSWORD_FILE")" -gt 1 ]; then
-    echo "start: the password in $REDIS_PASSWORD_FILE spans several lines" >&2
+    log "the password in $REDIS_PASSWORD_FILE spans several lines"
     exit 1
 fi
 
@@ -31,5 +35,5 @@ printf 'requirepass "%s"\nmasterauth "%s"\n' "$escaped" "$escaped" > "$tmp"
 mv "$tmp" "$REDIS_AUTH_CONF"
 unset escaped
 
-echo "start: starting redis-server with $REDIS_CONF" >&2
+log "starting redis-server with $REDIS_CONF"
 exec redis-server "$REDIS_CONF"

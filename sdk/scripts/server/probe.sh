@@ -1,0 +1,59 @@
+#!/bin/sh
+# Kubernetes exec probe for the Redis container.
+#
+# Usage: probe.sh startup|readiness|liveness TIMEOUT_SECONDS
+#
+#   liveness   passes on any reply to PING, error replies included: MISCONF (a full disk, a
+#              failed save), LOADING, BUSY (a long script), NOAUTH/WRONGPASS all come from a
+#              live event loop, and a restart would not cure them (it would cost a reload, or
+#              a crash loop when the disk is full). It fails only when Redis refuses the
+#              connection or does not answer within TIMEOUT_SECONDS (hung, frozen).
+#   startup    the same test as liveness: it holds liveness off until Redis first answers,
+#              however long it then spends loading its dataset.
+#   readiness  passes only on PONG: the server takes clients. Otherwise it prints why (the
+#              reply, or the absence of one), which the kubelet shows in its events.
+#
+# The password reaches redis-cli through REDISCLI_AUTH, never through its arguments.
+# Environment: REDIS_PORT, REDIS_PASSWORD_FILE.
+set -eu
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/lib-common.sh"
+
+usage="usage: probe.sh startup|readiness|liveness TIMEOUT_SECONDS"
+kind="${1:?$usage}"
+timeout_seconds="${2:?$usage}"
+log_tag="probe $kind"
+case "$kind" in
+    startup | readiness | liveness) ;;
+    *)
+        log "unknown probe '$kind'; $usage"
+        exit 2
+        ;;
+esac
+
+use_password
+status=0
+reply=$(redis_cli "$timeout_seconds" ping 2>&1) || status=$?
+# One line for the kubelet's event, whatever redis-cli printed (AUTH failed: ..., then the reply).
+reply=$(printf '%s' "$reply" | tr -s '\r\n' '  ')
+reply=${reply% }
+
+# redis-cli prints a reply, error replies included, as its text; it reports a connection it
+# could not open as "Could not connect to Redis at ..." and one lost before any reply as
+# "Error: ...". A wrong password still gets a reply ("AUTH failed: WRONGPASS ...").
+if [ "$status" -eq 124 ] || [ -z "$reply" ]; then
+    log "no answer from redis within ${timeout_seconds}s"
+    exit 1
+fi
+case "$reply" in
+    "Could not connect to Redis at"* | "Error: "*)
+        log "no connection to redis: $reply"
+        exit 1
+        ;;
+esac
+
+if [ "$kind" = readiness ] && [ "$reply" != PONG ]; then
+    log "not serving: $reply"
+    exit 1
+fi
+exit 0
