@@ -52,9 +52,7 @@ component_entry() {
     (
         # shellcheck source=../toolchain/lib.sh
         source "$TOOLCHAIN_TOOLS/lib.sh"
-        # shellcheck source=/dev/null
-        source "$TOOLCHAIN_TOOLS/components/$1.sh"
-        entry_dir "$1" "$(component_version)"
+        component_entry "$1"
     )
 }
 

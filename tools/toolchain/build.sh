@@ -5,18 +5,17 @@
 # leaves nothing that looks finished. Two builds of one component never run at once: the second
 # waits for the first and then finds its entry. Progress goes to stderr; stdout stays empty.
 set -euo pipefail
-# shellcheck source=tools/toolchain/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 # Build order: the cluster first, then the Pulumi engine and its plugins, then the images.
-ALL_COMPONENTS=(kubernetes etcd containerd runc cni-plugins coredns pulumi pulumi-language-nodejs pulumi-language-python
+ALL_COMPONENTS=(kubernetes etcd containerd runc cni-plugins coredns node pulumi pulumi-language-nodejs pulumi-language-python pulumi-language-yaml
     pulumi-resource-kubernetes pulumi-resource-random images)
 
 build_component() {
     local name=$1 recipe="$TOOLCHAIN_DIR/components/$1.sh" version entry lock started partial
     [[ -f $recipe ]] || die "unknown component '$name' (known: ${ALL_COMPONENTS[*]})"
-    # shellcheck source=/dev/null
-    source "$recipe"
+    load_recipe "$name"
     version=$(component_version)
     entry=$(entry_dir "$name" "$version")
     mkdir -p "$TOOLCHAIN_CACHE/locks"
