@@ -23,11 +23,11 @@
 // Run it after an engine upgrade and review the diff.
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
 import * as prettier from "prettier";
+import { freePort } from "./net";
 
 const OUT_DIR = path.join(__dirname, "..", "sdk", "core", "checks", "directives");
 const DEFAULT_ROOTFS = "/var/cache/kubernetes-redis/work/images/rootfs";
@@ -86,18 +86,6 @@ function rootfsTarget(rootfs: string, engine: Engine, source: string): Target | 
 
 function run(target: Target, args: string[]): ChildProcess {
     return spawn(target.argv[0], [...target.argv.slice(1), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net
-            .createServer()
-            .listen(0, "127.0.0.1", () => {
-                const { port } = server.address() as net.AddressInfo;
-                server.close(() => resolve(port));
-            })
-            .on("error", reject);
-    });
 }
 
 function baseConf(dir: string, port: number): string {

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
+import { freePort } from "../../tools/net";
 import { RedisArgs } from "../../sdk/api/args";
 import { PATHS, PodPaths, REDIS_CONF_KEY } from "../../sdk/core/constants";
 import { RedisSettings, resolveSettings } from "../../sdk/core/settings";
@@ -39,18 +39,6 @@ export interface StartOptions {
     pidNamespace?: boolean;
     /** Wait for "Ready to accept connections" (the default), or return once the process runs. */
     waitReady?: boolean;
-}
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net
-            .createServer()
-            .listen(0, "127.0.0.1", () => {
-                const { port } = server.address() as net.AddressInfo;
-                server.close(() => resolve(port));
-            })
-            .on("error", reject);
-    });
 }
 
 /** Every container path of PATHS under `root`. */
