@@ -17,6 +17,7 @@ const STACK_ARGUMENTS: { [K in keyof Required<RedisArgs>]: StackArgument<K> } = 
     replicas: { keys: ["replicas"], read: (c) => c.getNumber("replicas") },
     namespace: { keys: ["namespace"], read: (c) => c.get("namespace") },
     createNamespace: { keys: ["createNamespace"], read: (c) => c.getBoolean("createNamespace") },
+    engine: { keys: ["engine"], read: (c) => c.get("engine") as RedisArgs["engine"] },
     image: { keys: ["image"], read: (c) => c.get("image") },
     cloud: { keys: ["cloud"], read: (c) => c.get("cloud") as RedisArgs["cloud"] },
     persistence: { keys: ["persistence"], read: (c) => c.getObject("persistence") },

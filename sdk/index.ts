@@ -3,6 +3,7 @@ export {
     AppendFsync,
     AuthArgs,
     CloudPreset,
+    Engine,
     ExistingSecretArgs,
     LocalVolumesArgs,
     MemoryArgs,

@@ -13,13 +13,14 @@
 //     means the binary does not know it.
 //
 // Without arguments it reads the host's /usr/bin/redis-server, and the redis-server and
-// valkey-server of the engine images this project builds (tools/toolchain; the complete entries
-// under /var/cache/kubernetes-redis/entries/images-*/images/*.oci.tar), or of a Debian root
-// filesystem at /var/cache/kubernetes-redis/work/images/rootfs. Image binaries run with their
-// own root filesystem's dynamic loader and libraries. Options, each repeatable:
+// valkey-server of the engine images this project builds (tools/toolchain; the current images
+// entry's index.tsv, see tools/image-binaries.ts), or of a Debian root filesystem at
+// /var/cache/kubernetes-redis/work/images/rootfs. Image binaries run with their own root
+// filesystem's dynamic loader and libraries (tools/image-binaries.ts, which the process tests
+// use too). Options, each repeatable:
 //   --binary <path>   an engine binary of this host
 //   --rootfs <dir>    a root filesystem with usr/bin/redis-server and/or usr/bin/valkey-server
-//   --oci <archive>   an OCI image archive, unpacked to a temporary root filesystem
+//   --oci <archive>   an OCI image archive, unpacked once into the root filesystem cache
 // Run it after an engine upgrade and review the diff.
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -27,12 +28,11 @@ import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
 import * as prettier from "prettier";
+import { binaryArgv, binaryElf, Engine, localImages, unpackedRootfs } from "./image-binaries";
 import { freePort } from "./net";
 
 const OUT_DIR = path.join(__dirname, "..", "sdk", "core", "checks", "directives");
 const DEFAULT_ROOTFS = "/var/cache/kubernetes-redis/work/images/rootfs";
-
-type Engine = "redis" | "valkey";
 
 /** How to run one engine binary: directly, or through a root filesystem's loader and libraries. */
 interface Target {
@@ -72,16 +72,12 @@ function hostTarget(binary: string): Target {
 }
 
 function rootfsTarget(rootfs: string, engine: Engine, source: string): Target | undefined {
-    const binary = path.join(rootfs, "usr", "bin", `${engine}-server`);
-    const libDir = path.join(rootfs, "usr", "lib", "x86_64-linux-gnu");
-    const loader = path.join(libDir, "ld-linux-x86-64.so.2");
-    if (!fs.existsSync(binary) || !fs.existsSync(loader)) {
+    const argv = binaryArgv(rootfs, `${engine}-server`);
+    if (!argv) {
         return undefined;
     }
-    // The server decides its role from argv[0] (the file is redis-check-rdb behind a symlink).
-    const argv = [loader, "--library-path", libDir, "--argv0", `${engine}-server`, fs.realpathSync(binary)];
     const description = `/usr/bin/${engine}-server of ${source}, run with its own ld-linux and libraries`;
-    return { engine, argv, elf: fs.realpathSync(binary), description };
+    return { engine, argv, elf: binaryElf(rootfs, `${engine}-server`), description };
 }
 
 function run(target: Target, args: string[]): ChildProcess {
@@ -258,49 +254,16 @@ function options(name: string): string[] {
     return process.argv.flatMap((arg, i) => (arg === name && process.argv[i + 1] !== undefined ? [process.argv[i + 1]] : []));
 }
 
-/** The engine images this project builds (tools/toolchain), in the cache: complete entries only. */
+/** The engine images this project builds (tools/toolchain), from the current images entry. */
 function cachedImages(): string[] {
-    const entries = "/var/cache/kubernetes-redis/entries";
-    if (!fs.existsSync(entries)) {
-        return [];
-    }
-    return fs
-        .readdirSync(entries)
-        .filter(
-            (entry) => entry.startsWith("images-") && !entry.endsWith(".partial") && fs.existsSync(path.join(entries, entry, ".complete")),
-        )
-        .flatMap((entry) => {
-            const dir = path.join(entries, entry, "images");
-            return fs.existsSync(dir)
-                ? fs
-                      .readdirSync(dir)
-                      .filter((f) => /^(redis|valkey)-.*\.oci\.tar$/.test(f))
-                      .map((f) => path.join(dir, f))
-                : [];
-        });
-}
-
-/** Unpacks the layers of a single-platform OCI image archive into a new directory: its root filesystem. */
-function unpackOci(archive: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "directives-oci-"));
-    const read = (member: string) => execFileSync("tar", ["-xOf", archive, member], { maxBuffer: 1 << 20 }).toString();
-    const blob = (digest: string) => `blobs/${digest.replace(":", "/")}`;
-    const index = JSON.parse(read("index.json"));
-    const manifest = JSON.parse(read(blob(index.manifests[0].digest)));
-    const rootfs = path.join(dir, "rootfs");
-    fs.mkdirSync(rootfs);
-    for (const layer of manifest.layers as Array<{ digest: string }>) {
-        execFileSync("tar", ["-xf", archive, "-C", dir, blob(layer.digest)]);
-        execFileSync("tar", ["-xf", path.join(dir, blob(layer.digest)), "-C", rootfs, "--no-same-owner"]);
-        fs.rmSync(path.join(dir, blob(layer.digest)));
-    }
-    return dir;
+    return localImages()
+        .filter((image) => /\/(redis|valkey)$/.test(image.name))
+        .map((image) => image.archive);
 }
 
 async function main(): Promise<void> {
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const targets: Target[] = [];
-    const cleanup: string[] = [];
     const binaries = options("--binary");
     const host = "/usr/bin/redis-server";
     for (const binary of binaries.length > 0 ? binaries : fs.existsSync(host) ? [host] : []) {
@@ -316,10 +279,8 @@ async function main(): Promise<void> {
     }
     const roots = rootfsDirs.map((dir) => ({ dir, source: `the root filesystem ${dir}` }));
     for (const archive of archives) {
-        process.stderr.write(`directives: unpacking ${archive}\n`);
-        const dir = unpackOci(archive);
-        cleanup.push(dir);
-        roots.push({ dir: path.join(dir, "rootfs"), source: `the image ${path.basename(archive)}` });
+        process.stderr.write(`directives: unpacking ${archive} (once, into the root filesystem cache)\n`);
+        roots.push({ dir: unpackedRootfs(archive), source: `the image ${path.basename(archive)}` });
     }
     for (const { dir, source } of roots) {
         // An image named for one engine gives that engine's table, though it may hold both.
@@ -335,14 +296,10 @@ async function main(): Promise<void> {
     if (targets.length === 0) {
         throw new Error("no engine binary found: give --binary, --rootfs or --oci");
     }
-    try {
-        for (const target of targets) {
-            await generate(target);
-        }
-        await writeIndex();
-    } finally {
-        cleanup.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const target of targets) {
+        await generate(target);
     }
+    await writeIndex();
 }
 
 main().catch((error: Error) => {

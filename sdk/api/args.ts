@@ -11,6 +11,15 @@ export const RedisMode = {
 } as const;
 export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
 
+/** The server engine: Redis, or Valkey, its BSD-licensed fork. */
+export const Engine = {
+    /** Redis Open Source (8.x: AGPLv3, RSALv2 or SSPLv1, at the user's choice). */
+    Redis: "redis",
+    /** Valkey, the Linux Foundation's fork of Redis 7.2 (BSD-3-Clause). */
+    Valkey: "valkey",
+} as const;
+export type Engine = (typeof Engine)[keyof typeof Engine];
+
 /** A cloud preset: storage class and internal load balancer defaults for one kind of cluster. */
 export const CloudPreset = {
     /** kind or minikube: storage class `standard`; local volumes can be declared statically. */
@@ -219,7 +228,21 @@ export interface RedisArgs {
      * (the namespace must exist).
      */
     createNamespace?: boolean;
-    /** Container image, pinned by tag or digest (never `latest`). Defaults to "docker.io/library/redis:7.0.15-bookworm". */
+    /**
+     * The server engine: "redis" or "valkey". It decides the default image, the binaries the pod
+     * runs (redis-server and redis-cli, or valkey-server and valkey-cli) and the directive table
+     * `config` is checked against. Defaults to the engine an explicit `image` names
+     * (".../valkey:8.1.1" is valkey), else "redis".
+     */
+    engine?: Engine;
+    /**
+     * Container image, pinned by tag or digest (never `latest`). When its tag names an engine and
+     * version (".../redis:7.0.15-bookworm"), that version's directive table is used, and an image
+     * of the other engine than `engine` is refused; otherwise the default version of the engine
+     * is assumed. Redis 7.0 and later, Valkey 7.2 and later. Defaults to
+     * "docker.io/library/redis:8.0.2-bookworm" for redis, "docker.io/valkey/valkey:8.1.1-bookworm"
+     * for valkey.
+     */
     image?: string;
     /** Cloud preset for storage class and load balancer defaults. Defaults to none. */
     cloud?: CloudPreset;

@@ -15,7 +15,7 @@ export const REDIS_PORT_NAME = "redis";
 /** Name of the Redis container in the pod. */
 export const REDIS_CONTAINER = "redis";
 
-/** The uid/gid the official Redis image runs as. */
+/** The uid/gid the official Redis and Valkey images run as (and the locally built ones). */
 export const REDIS_UID = 999;
 export const REDIS_GID = 999;
 
@@ -77,5 +77,26 @@ export const CONFIG_CHECKSUM_ANNOTATION = "kubernetes-redis.io/config-checksum";
  */
 export const AUTH_VERSION_ANNOTATION = "kubernetes-redis.io/auth-version";
 
-/** The image used when none is given: pinned, never `latest`. */
-export const DEFAULT_IMAGE = "docker.io/library/redis:7.0.15-bookworm";
+/**
+ * The image of each engine used when none is given: the official image's tag of the version the
+ * tests run (tests/process runs the binary of the locally built image of the same upstream
+ * version, and checks that the versions agree). Pinned, never `latest`. Both run as uid 999.
+ */
+export const DEFAULT_IMAGES = {
+    redis: "docker.io/library/redis:8.0.2-bookworm",
+    valkey: "docker.io/valkey/valkey:8.1.1-bookworm",
+} as const;
+
+/** The image used when neither `image` nor `engine` is given. */
+export const DEFAULT_IMAGE = DEFAULT_IMAGES.redis;
+
+/**
+ * The server and command-line binaries of each engine, by the names the official images and the
+ * Debian packages give them. Valkey is always run as valkey-*: the official Valkey image links
+ * redis-* to its own binaries, but an image holding both packages (as the locally built ones do)
+ * would run Redis under those names.
+ */
+export const ENGINE_BINARIES = {
+    redis: { server: "redis-server", cli: "redis-cli" },
+    valkey: { server: "valkey-server", cli: "valkey-cli" },
+} as const;

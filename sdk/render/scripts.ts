@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PATHS, PodPaths, PodScript, REDIS_PORT, SCRIPTS } from "../core/constants";
+import { EngineSettings } from "../core/settings";
 
 /**
  * The shell scripts the pod runs, read from `scripts/<role>/<file>` and keyed `<role>-<file>`.
@@ -22,11 +23,18 @@ export function scriptPath(script: PodScript, paths: PodPaths = PATHS): string {
 }
 
 /**
- * The environment through which the scripts learn the facts defined in constants.ts. Tests that
+ * The environment through which the scripts learn the facts defined in constants.ts and the
+ * settings: the engine's binaries (ENGINE_SERVER, ENGINE_CLI), the port and the paths. Tests that
  * run the scripts outside a container give their own paths and port.
  */
-export function scriptEnv(paths: PodPaths = PATHS, port: number = REDIS_PORT): { name: string; value: string }[] {
+export function scriptEnv(
+    engine: Pick<EngineSettings, "serverBinary" | "cliBinary">,
+    paths: PodPaths = PATHS,
+    port: number = REDIS_PORT,
+): { name: string; value: string }[] {
     return [
+        { name: "ENGINE_SERVER", value: engine.serverBinary },
+        { name: "ENGINE_CLI", value: engine.cliBinary },
         { name: "REDIS_PORT", value: String(port) },
         { name: "REDIS_CONF", value: paths.configFile },
         { name: "REDIS_PASSWORD_FILE", value: paths.passwordFile },

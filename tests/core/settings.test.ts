@@ -11,7 +11,13 @@ describe("settings: defaults", () => {
         const settings = resolveSettings("cache", {});
         assert.deepEqual(settings.topology, { kind: "standalone" });
         assert.equal(settings.namespace, "default");
-        assert.equal(settings.image, "docker.io/library/redis:7.0.15-bookworm");
+        assert.equal(settings.image, "docker.io/library/redis:8.0.2-bookworm");
+        assert.deepEqual(settings.engine, {
+            target: { engine: "redis", version: "8.0.2" },
+            versionFromImage: true,
+            serverBinary: "redis-server",
+            cliBinary: "redis-cli",
+        });
         assert.deepEqual(settings.resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: undefined, memory: "1Gi" } });
         assert.equal(settings.memory.limitBytes, GiB);
         assert.equal(settings.memory.maxmemoryBytes, Math.floor((GiB * DEFAULTS.maxmemoryPercentDurable) / 100 / MiB) * MiB);
@@ -35,6 +41,126 @@ describe("settings: defaults", () => {
         assert.equal(settings.persistence.rdb, false);
         assert.equal(settings.memory.maxmemoryBytes, Math.floor((GiB * DEFAULTS.maxmemoryPercentCache) / 100 / MiB) * MiB);
         assert.equal(settings.config["maxmemory-policy"], "allkeys-lru");
+    });
+
+    it("resolves the engine and the image once: defaults, an explicit image, the engine an image names", () => {
+        const cases: {
+            args: RedisArgs;
+            image: string;
+            engine: string;
+            version: string;
+            fromImage: boolean;
+            server: string;
+            cli: string;
+        }[] = [
+            {
+                args: {},
+                image: "docker.io/library/redis:8.0.2-bookworm",
+                engine: "redis",
+                version: "8.0.2",
+                fromImage: true,
+                server: "redis-server",
+                cli: "redis-cli",
+            },
+            {
+                args: { engine: "redis" },
+                image: "docker.io/library/redis:8.0.2-bookworm",
+                engine: "redis",
+                version: "8.0.2",
+                fromImage: true,
+                server: "redis-server",
+                cli: "redis-cli",
+            },
+            {
+                args: { engine: "valkey" },
+                image: "docker.io/valkey/valkey:8.1.1-bookworm",
+                engine: "valkey",
+                version: "8.1.1",
+                fromImage: true,
+                server: "valkey-server",
+                cli: "valkey-cli",
+            },
+            // Redis 7.x stays supported through image, checked against the 7.0 table.
+            {
+                args: { image: "docker.io/library/redis:7.0.15-bookworm" },
+                image: "docker.io/library/redis:7.0.15-bookworm",
+                engine: "redis",
+                version: "7.0.15",
+                fromImage: true,
+                server: "redis-server",
+                cli: "redis-cli",
+            },
+            {
+                args: { image: "redis:7.2.4", engine: "redis" },
+                image: "redis:7.2.4",
+                engine: "redis",
+                version: "7.2.4",
+                fromImage: true,
+                server: "redis-server",
+                cli: "redis-cli",
+            },
+            // The engine an image names is the default engine.
+            {
+                args: { image: "localhost/kubernetes-redis/valkey:8.1.1-trixie" },
+                image: "localhost/kubernetes-redis/valkey:8.1.1-trixie",
+                engine: "valkey",
+                version: "8.1.1",
+                fromImage: true,
+                server: "valkey-server",
+                cli: "valkey-cli",
+            },
+            // A tag that names no version: the engine's default version is assumed.
+            {
+                args: { engine: "valkey", image: "registry.example.com/cache@sha256:" + "a".repeat(64) },
+                image: "registry.example.com/cache@sha256:" + "a".repeat(64),
+                engine: "valkey",
+                version: "8.1.1",
+                fromImage: false,
+                server: "valkey-server",
+                cli: "valkey-cli",
+            },
+            {
+                args: { image: "registry.example.com/cache:2026-01" },
+                image: "registry.example.com/cache:2026-01",
+                engine: "redis",
+                version: "8.0.2",
+                fromImage: false,
+                server: "redis-server",
+                cli: "redis-cli",
+            },
+        ];
+        for (const c of cases) {
+            const settings = resolveSettings("c", c.args);
+            assert.deepEqual(
+                { image: settings.image, ...settings.engine },
+                {
+                    image: c.image,
+                    target: { engine: c.engine, version: c.version },
+                    versionFromImage: c.fromImage,
+                    serverBinary: c.server,
+                    cliBinary: c.cli,
+                },
+                JSON.stringify(c.args),
+            );
+        }
+    });
+
+    it("checks config against the table of the engine and version in use", () => {
+        // active-defrag-cycle-us is Valkey's; set-max-listpack-entries is Redis 7.2's and later.
+        assert.equal(
+            resolveSettings("c", { engine: "valkey", config: { "active-defrag-cycle-us": "500" } }).config["active-defrag-cycle-us"],
+            "500",
+        );
+        assert.throws(() => resolveSettings("c", { config: { "active-defrag-cycle-us": "500" } }), /is not a directive of redis 8\.0/);
+        assert.equal(resolveSettings("c", { config: { "set-max-listpack-entries": "64" } }).config["set-max-listpack-entries"], "64");
+        assert.throws(
+            () => resolveSettings("c", { image: "redis:7.0.15", config: { "set-max-listpack-entries": "64" } }),
+            /is not a directive of redis 7\.0/,
+        );
+        assert.throws(
+            () => resolveSettings("c", { engine: "valkey", config: { "dynamic-hz": "yes" } }),
+            /is not a directive of valkey 8\.1/,
+        );
     });
 
     it("derives maxmemory from the limit, or takes an explicit one below it", () => {
@@ -121,6 +247,26 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
     { why: "cluster not yet available", args: { mode: "cluster" }, expect: /mode = "cluster" is not available in this version/ },
     { why: "replicas for standalone", args: { replicas: 3 }, expect: /replicas = 3 makes no sense in standalone mode/ },
     { why: "replicas not a whole number", args: { replicas: 1.5 }, expect: /replicas = 1.5 is out of range; use a whole number/ },
+    {
+        why: "an engine that does not exist",
+        args: { engine: "keydb" as never },
+        expect: /engine = "keydb" is not accepted; use one of: "redis", "valkey"/,
+    },
+    {
+        why: "a valkey image for the redis engine",
+        args: { engine: "redis", image: "docker.io/valkey/valkey:8.1.1-bookworm" },
+        expect: /image = "docker.io\/valkey\/valkey:8.1.1-bookworm" is a valkey 8.1.1 image, but engine is "redis"; use a redis image \(the default is "docker.io\/library\/redis:8.0.2-bookworm"\), or set engine to "valkey"/,
+    },
+    {
+        why: "a redis image for the valkey engine",
+        args: { engine: "valkey", image: "redis:8.0.2" },
+        expect: /image = "redis:8.0.2" is a redis 8.0.2 image, but engine is "valkey"; use a valkey image \(the default is "docker.io\/valkey\/valkey:8.1.1-bookworm"\)/,
+    },
+    {
+        why: "a redis older than 7.0",
+        args: { image: "redis:6.2.14" },
+        expect: /image = "redis:6.2.14" is redis 6.2.14, older than this package supports .*; use redis 7.0 or later/,
+    },
     { why: "image latest", args: { image: "redis:latest" }, expect: /image = "redis:latest" uses the moving tag 'latest'; pin a version/ },
     { why: "image without tag", args: { image: "docker.io/library/redis" }, expect: /image = "docker.io\/library\/redis" has no tag/ },
     {

@@ -3,7 +3,7 @@ import * as net from "net";
 import Redis from "ioredis";
 import { RedisArgs } from "../../sdk/api/args";
 import { resolveSettings } from "../../sdk/core/settings";
-import { requireTools } from "../support/requirements";
+import { ENGINES, requireEngine } from "./engines";
 import { client, Server, startServer, stopServer } from "./pod";
 
 /**
@@ -23,57 +23,59 @@ async function slowReader(server: Server, key: string, requests: number): Promis
     return { closed };
 }
 
-describe("redis-server bounds client buffers with the rendered maxmemory-clients", function () {
-    this.timeout(60000);
-    before(function () {
-        requireTools(this, ["redis-server"]);
-    });
+for (const engine of ENGINES) {
+    describe(`the engine bounds client buffers with the rendered maxmemory-clients (${engine})`, function () {
+        this.timeout(60000);
+        before(function () {
+            requireEngine(this, engine);
+        });
 
-    let server: Server | undefined;
-    afterEach(async () => {
-        await stopServer(server);
-        server = undefined;
-    });
+        let server: Server | undefined;
+        afterEach(async () => {
+            await stopServer(server);
+            server = undefined;
+        });
 
-    async function connect(started: Server): Promise<Redis> {
-        const redis = client(started, started.password);
-        await redis.connect();
-        return redis;
-    }
+        async function connect(started: Server): Promise<Redis> {
+            const redis = client(started, started.password);
+            await redis.connect();
+            return redis;
+        }
 
-    it("runs with the maxmemory and maxmemory-clients the settings promise", async () => {
-        const args: RedisArgs = { resources: { limits: { memory: "512Mi" } } };
-        const { memory } = resolveSettings("cache", args);
-        server = await startServer(args);
-        const redis = await connect(server);
-        const get = async (name: string) => ((await redis.config("GET", name)) as string[])[1];
-        assert.equal(Number(await get("maxmemory")), memory.maxmemoryBytes);
-        assert.equal(Number(await get("maxmemory-clients")), memory.maxmemoryClientsBytes);
-        assert.equal(memory.maxmemoryClientsBytes, 38 * 2 ** 20, "(512 - 358) / 4 = 38.5 MiB");
-        redis.disconnect();
-    });
+        it("runs with the maxmemory and maxmemory-clients the settings promise", async () => {
+            const args: RedisArgs = { resources: { limits: { memory: "512Mi" } } };
+            const { memory } = resolveSettings("cache", args);
+            server = await startServer(engine, args);
+            const redis = await connect(server);
+            const get = async (name: string) => ((await redis.config("GET", name)) as string[])[1];
+            assert.equal(Number(await get("maxmemory")), memory.maxmemoryBytes);
+            assert.equal(Number(await get("maxmemory-clients")), memory.maxmemoryClientsBytes);
+            assert.equal(memory.maxmemoryClientsBytes, 38 * 2 ** 20, "(512 - 358) / 4 = 38.5 MiB");
+            redis.disconnect();
+        });
 
-    it("takes an override from config", async () => {
-        server = await startServer({ config: { "maxmemory-clients": "64mb" } });
-        const redis = await connect(server);
-        assert.equal(((await redis.config("GET", "maxmemory-clients")) as string[])[1], String(64 * 2 ** 20));
-        redis.disconnect();
-    });
+        it("takes an override from config", async () => {
+            server = await startServer(engine, { config: { "maxmemory-clients": "64mb" } });
+            const redis = await connect(server);
+            assert.equal(((await redis.config("GET", "maxmemory-clients")) as string[])[1], String(64 * 2 ** 20));
+            redis.disconnect();
+        });
 
-    it("disconnects a client whose output buffer outgrows the bound, and keeps serving the others", async () => {
-        // The smallest container: 32Mi, maxmemory 22Mi, maxmemory-clients 2Mi.
-        const args: RedisArgs = { resources: { requests: { memory: "32Mi" }, limits: { memory: "32Mi" } } };
-        assert.equal(resolveSettings("cache", args).memory.maxmemoryClientsBytes, 2 * 2 ** 20);
-        server = await startServer(args);
-        const redis = await connect(server);
-        await redis.set("big", "x".repeat(512 * 1024));
-        // 200 replies of 512 KiB: 100 MiB that the kernel's socket buffers cannot absorb.
-        const reader = await slowReader(server, "big", 200);
-        const evicted = await Promise.race([reader.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 20000))]);
-        assert.equal(evicted, true, "the slow reader was disconnected");
-        const stats = (await redis.info("stats")) as string;
-        assert.match(stats, /evicted_clients:[1-9]/);
-        assert.equal(await redis.ping(), "PONG");
-        redis.disconnect();
+        it("disconnects a client whose output buffer outgrows the bound, and keeps serving the others", async () => {
+            // The smallest container: 32Mi, maxmemory 22Mi, maxmemory-clients 2Mi.
+            const args: RedisArgs = { resources: { requests: { memory: "32Mi" }, limits: { memory: "32Mi" } } };
+            assert.equal(resolveSettings("cache", args).memory.maxmemoryClientsBytes, 2 * 2 ** 20);
+            server = await startServer(engine, args);
+            const redis = await connect(server);
+            await redis.set("big", "x".repeat(512 * 1024));
+            // 200 replies of 512 KiB: 100 MiB that the kernel's socket buffers cannot absorb.
+            const reader = await slowReader(server, "big", 200);
+            const evicted = await Promise.race([reader.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 20000))]);
+            assert.equal(evicted, true, "the slow reader was disconnected");
+            const stats = (await redis.info("stats")) as string;
+            assert.match(stats, /evicted_clients:[1-9]/);
+            assert.equal(await redis.ping(), "PONG");
+            redis.disconnect();
+        });
     });
-});
+}

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
 import { freePort } from "../../tools/net";
-import { RedisArgs } from "../../sdk/api/args";
+import { Engine, RedisArgs } from "../../sdk/api/args";
 import { PATHS, PodPaths, REDIS_CONF_KEY } from "../../sdk/core/constants";
 import { RedisSettings, resolveSettings } from "../../sdk/core/settings";
 import { renderRedisConf } from "../../sdk/render/conf/redis-conf";
@@ -13,6 +13,7 @@ import { configMapData } from "../../sdk/render/objects/config";
 import { serverContainer, serverVolumes } from "../../sdk/render/objects/server";
 import { scriptEnv } from "../../sdk/render/scripts";
 import { Loose } from "../support/loose";
+import { engineBinaries } from "./engines";
 
 /**
  * The Redis server container run on this host as the pod runs it: the rendered ConfigMap laid
@@ -21,9 +22,9 @@ import { Loose } from "../support/loose";
  * the root's paths and a free port (it is the one file that names them).
  */
 export interface Server extends Pod {
-    /** `sh server-start.sh`, which execs redis-server; or `unshare` around it (pidNamespace). */
+    /** `sh server-start.sh`, which execs the server; or `unshare` around it (pidNamespace). */
     process: ChildProcess;
-    /** redis-server's pid on the host. */
+    /** The server's pid on the host. */
     pid: number;
     log(): string;
     /** Settles with the started process's exit. */
@@ -35,8 +36,10 @@ export interface StartOptions {
     /** Reuse this root (and its /data): a restart of the same pod. A fresh one otherwise. */
     root?: string;
     port?: number;
-    /** Run redis-server as PID 1 of its own PID namespace, as in a container (needs root). */
+    /** Run the server as PID 1 of its own PID namespace, as in a container (needs root). */
     pidNamespace?: boolean;
+    /** Run this host's binaries (Debian's redis-server) instead of the image's: the upgrade test's old version. */
+    hostBinaries?: boolean;
     /** Wait for "Ready to accept connections" (the default), or return once the process runs. */
     waitReady?: boolean;
 }
@@ -89,7 +92,7 @@ export function inPod(root: string, command: string[]): string[] {
     return [shell, path.join(root, script), ...args];
 }
 
-/** The host pid of the only child of `pid` (unshare's redis-server), once it exists. */
+/** The host pid of the only child of `pid` (unshare's server), once it exists. */
 async function childOf(pid: number): Promise<number> {
     return poll(`a child of ${pid}`, 10000, () => {
         const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
@@ -109,21 +112,32 @@ export interface Pod {
     command: string[];
 }
 
-export async function preparePod(args: RedisArgs, options: StartOptions = {}): Promise<Pod> {
-    const settings = resolveSettings("cache", args);
+/**
+ * The pod of `args` for `engine` (the suites run each engine; an `args.engine` or `args.image`
+ * given by a test wins).
+ */
+export async function preparePod(engine: Engine, args: RedisArgs, options: StartOptions = {}): Promise<Pod> {
+    const settings = resolveSettings("cache", args.engine === undefined && args.image === undefined ? { ...args, engine } : args);
     const password = options.password ?? "Zq9f3kT0aXw2LrP8mN4vB7cY1dE6gH5j";
     const root = options.root ?? newPodRoot();
     const port = options.port ?? (await freePort());
     const paths = layOut(settings, root, port, password);
     const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        ...Object.fromEntries(scriptEnv(paths, port).map(({ name, value }) => [name, value])),
+        PATH: options.hostBinaries ? process.env.PATH : `${binDirOf(settings)}:${process.env.PATH}`,
+        ...Object.fromEntries(scriptEnv(settings.engine, paths, port).map(({ name, value }) => [name, value])),
     };
     return { settings, root, paths, port, password, env, command: inPod(root, serverContainer(settings).command) };
 }
 
-export async function startServer(args: RedisArgs, options: StartOptions = {}): Promise<Server> {
-    const pod = await preparePod(args, options);
+/** The directory of the settings' engine's image binaries, first on the pod's PATH. */
+function binDirOf(settings: RedisSettings): string {
+    const binaries = engineBinaries(settings.engine.target.engine);
+    if (typeof binaries === "string") throw new Error(binaries);
+    return binaries.binDir;
+}
+
+export async function startServer(engine: Engine, args: RedisArgs, options: StartOptions = {}): Promise<Server> {
+    const pod = await preparePod(engine, args, options);
     const { command, env, port } = pod;
     const child = options.pidNamespace
         ? spawn("unshare", ["--pid", "--fork", "--kill-child", "--", ...command], { env, stdio: ["ignore", "pipe", "pipe"] })
@@ -137,9 +151,10 @@ export async function startServer(args: RedisArgs, options: StartOptions = {}): 
     const pid = options.pidNamespace ? await childOf(child.pid!) : child.pid!;
     const server: Server = { ...pod, process: child, pid, log: () => output, exited };
     if (options.waitReady ?? true) {
-        await poll(`redis-server ready on port ${port}`, 60000, () => {
+        const binary = pod.settings.engine.serverBinary;
+        await poll(`${binary} ready on port ${port}`, 60000, () => {
             if (child.exitCode !== null || child.signalCode !== null) {
-                throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+                throw new Error(`${binary} exited (${child.exitCode ?? child.signalCode}):\n${output}`);
             }
             return output.includes("Ready to accept connections") || undefined;
         });

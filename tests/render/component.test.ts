@@ -159,7 +159,14 @@ describe("component: the objects", () => {
         assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
         assert.equal(pod.securityContext.runAsNonRoot, true);
         const [container] = pod.containers;
-        assert.match(container.image, /^docker\.io\/library\/redis:7\.\d+\.\d+/);
+        assert.equal(container.image, "docker.io/library/redis:8.0.2-bookworm");
+        assert.deepEqual(
+            container.env.filter((e: { name: string }) => e.name.startsWith("ENGINE_")),
+            [
+                { name: "ENGINE_SERVER", value: "redis-server" },
+                { name: "ENGINE_CLI", value: "redis-cli" },
+            ],
+        );
         assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
         assert.equal(container.securityContext.allowPrivilegeEscalation, false);
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { RedisArgs } from "../../sdk/api/args";
+import { directiveTableFor } from "../../sdk/core/checks/directives";
 import { resolveSettings } from "../../sdk/core/settings";
+import { renderRedisConf } from "../../sdk/render/conf/redis-conf";
 import { Rendered, renderDeployment } from "../../sdk/render";
 import { Loose } from "../support/loose";
 
@@ -13,6 +15,49 @@ function render(args: RedisArgs, name = "cache"): Map<string, Rendered> {
 const field = (entry: Rendered | undefined) => entry?.object as Loose;
 
 describe("render: the standalone topology's objects and how they are registered", () => {
+    it("runs the engine's own binaries from its image: valkey-server and valkey-cli for valkey", () => {
+        for (const [args, image, server, cli] of [
+            [{}, "docker.io/library/redis:8.0.2-bookworm", "redis-server", "redis-cli"],
+            [{ engine: "valkey" }, "docker.io/valkey/valkey:8.1.1-bookworm", "valkey-server", "valkey-cli"],
+            [
+                { image: "localhost/kubernetes-redis/valkey:8.1.1-trixie" },
+                "localhost/kubernetes-redis/valkey:8.1.1-trixie",
+                "valkey-server",
+                "valkey-cli",
+            ],
+        ] as [RedisArgs, string, string, string][]) {
+            const [container] = field(render(args).get("statefulset")).spec.template.spec.containers;
+            assert.equal(container.image, image);
+            const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.deepEqual([env.ENGINE_SERVER, env.ENGINE_CLI], [server, cli], JSON.stringify(args));
+        }
+    });
+
+    it("renders only directives that every supported engine version knows: one redis.conf for redis 7.0, 8.0 and valkey 8.1", () => {
+        for (const args of [{}, { engine: "valkey" }, { image: "redis:7.0.15" }, { persistence: { enabled: false } }] as RedisArgs[]) {
+            const settings = resolveSettings("cache", args);
+            const table = directiveTableFor(settings.engine.target);
+            const names = renderRedisConf(settings)
+                .split("\n")
+                .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+                .map((line) => line.split(" ")[0]);
+            // The start script's auth.conf.
+            names.push("requirepass", "masterauth");
+            const unknown = names.filter((name) => !table.parameters.includes(name) && !table.fileOnly.includes(name));
+            assert.deepEqual(unknown, [], `${table.engine} ${table.version}`);
+        }
+    });
+
+    it("rolls the pod when the default image changes with the engine, as with any change of the pod template", () => {
+        const redis = field(render({}).get("statefulset")).spec.template;
+        const valkey = field(render({ engine: "valkey" }).get("statefulset")).spec.template;
+        assert.notEqual(redis.spec.containers[0].image, valkey.spec.containers[0].image);
+        // The scripts' environment names the binaries: the ConfigMap and redis.conf stay the same.
+        const data = field(render({}).get("config")).data;
+        assert.ok(data["redis.conf"]);
+        assert.deepEqual(field(render({ engine: "valkey" }).get("config")).data, data);
+    });
+
     it("owns one data claim per ordinal, under the name the StatefulSet controller adopts", () => {
         const rendered = render({ namespace: "team-a", persistence: { size: "20Gi", storageClassName: "premium-rwo" } });
         const claim = field(rendered.get("claim-0"));

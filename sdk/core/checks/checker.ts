@@ -174,7 +174,7 @@ export class ArgumentChecker {
     /** A container image reference pinned by tag or digest, never `latest`. */
     image(argument: string, value: unknown): string {
         if (typeof value !== "string" || value.trim() === "" || /\s/.test(value)) {
-            this.fail(argument, value, "is not an image reference", 'use a pinned image such as "docker.io/library/redis:7.0.15-bookworm"');
+            this.fail(argument, value, "is not an image reference", 'use a pinned image such as "docker.io/library/redis:8.0.2-bookworm"');
         }
         if (/@sha256:[0-9a-f]{64}$/.test(value)) {
             return value;
@@ -186,7 +186,7 @@ export class ArgumentChecker {
                 argument,
                 value,
                 tag === "" ? "has no tag" : "uses the moving tag 'latest'",
-                'pin a version tag or a digest, such as "redis:7.0.15-bookworm"',
+                'pin a version tag or a digest, such as "redis:8.0.2-bookworm"',
             );
         }
         return value;

@@ -1,7 +1,7 @@
+import type { Engine } from "../../api/args";
 import { DEFAULT_IMAGE } from "../constants";
 
-/** The engines whose directive tables exist. */
-export type Engine = "redis" | "valkey";
+export type { Engine } from "../../api/args";
 
 /** An engine and its version, such as redis 7.0.15. */
 export interface EngineVersion {
@@ -35,11 +35,11 @@ export interface DirectiveTable {
 }
 
 /** The engine and version of the image the package deploys when none is given. */
-export const DEFAULT_ENGINE: EngineVersion = engineOfImage(DEFAULT_IMAGE) ?? { engine: "redis", version: "7.0.15" };
+export const DEFAULT_ENGINE: EngineVersion = engineOfImage(DEFAULT_IMAGE) ?? { engine: "redis", version: "8.0.2" };
 
 /**
  * The engine and version an image reference names, from its repository and tag
- * ("docker.io/library/redis:7.0.15-bookworm" is redis 7.0.15), or undefined when the tag names
+ * ("docker.io/library/redis:8.0.2-bookworm" is redis 8.0.2, "valkey/valkey:8.1.1" valkey 8.1.1), or undefined when the tag names
  * no version (a digest, "alpine").
  */
 export function engineOfImage(image: string): EngineVersion | undefined {

@@ -81,7 +81,7 @@ export const EVICTION_POLICIES = [
 
 /** What checkConfig needs beyond the directives themselves. */
 export interface ConfigCheckOptions {
-    /** The engine and version the directives are for. Defaults to the default image's (redis 7.0.15). */
+    /** The engine and version the directives are for. Defaults to the default image's (redis 8.0.2). */
     engine?: EngineVersion;
     /** The resolved memory: with it, a `maxmemory-clients` override is checked against the headroom. */
     memory?: { limitBytes: number; maxmemoryBytes: number };

@@ -1,11 +1,10 @@
 import { CloudPreset, RedisArgs } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
-import { DEFAULT_ENGINE, engineOfImage } from "../checks/directive-table";
 import { checkConfig } from "../checks/directives";
-import { DEFAULT_IMAGE } from "../constants";
 import { resourceNames } from "../names";
 import { resolveAuth } from "./auth";
 import { DEFAULTS } from "./defaults";
+import { resolveEngine } from "./engine";
 import { REDIS_ARGS_KEYS } from "./keys";
 import { resolvePersistence } from "./persistence";
 import { resolveMemory, resolveResources } from "./resources";
@@ -15,6 +14,7 @@ import { RedisSettings } from "./types";
 
 export { DEFAULTS } from "./defaults";
 export { serverCount, Topology, unreachable } from "./topology";
+export { EngineSettings } from "./engine";
 export { AuthSettings, PersistenceSettings, RedisSettings } from "./types";
 
 /**
@@ -37,13 +37,14 @@ export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettin
     const persistence = resolvePersistence(check, args.persistence, cloud, namespace, name);
     const resources = resolveResources(check, args.resources);
     const memory = resolveMemory(check, args.memory, resources.limitBytes, persistence.enabled);
-    const image = args.image === undefined ? DEFAULT_IMAGE : check.image("image", args.image);
+    const { engine, image } = resolveEngine(check, args.engine, args.image);
 
     return {
         name,
         namespace,
         createNamespace: check.boolean("createNamespace", args.createNamespace, false),
         topology,
+        engine,
         image,
         cloud,
         names: resourceNames(name),
@@ -51,7 +52,7 @@ export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettin
         memory,
         persistence,
         auth: resolveAuth(check, name, args),
-        config: checkConfig(check, args.config, persistence.enabled, { memory, engine: engineOfImage(image) ?? DEFAULT_ENGINE }),
+        config: checkConfig(check, args.config, persistence.enabled, { memory, engine: engine.target }),
         service: resolveService(check, args.service, cloud),
         podLabels: checkPodLabels(check, args.podLabels),
         podAnnotations: check.stringMap("podAnnotations", args.podAnnotations, "annotation"),

@@ -10,6 +10,7 @@ export const REDIS_ARGS_KEYS: Keys<RedisArgs> = {
     replicas: true,
     namespace: true,
     createNamespace: true,
+    engine: true,
     image: true,
     cloud: true,
     persistence: true,

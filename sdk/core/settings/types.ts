@@ -1,6 +1,7 @@
 import { AppendFsync, CloudPreset, ServiceType, VolumeRetention } from "../../api/args";
 import { ResourceNames } from "../names";
 import { StorageClassTemplate } from "../presets";
+import { EngineSettings } from "./engine";
 import { Topology } from "./topology";
 
 /** Every decision about a deployment, validated and defaulted: the input of every renderer. */
@@ -10,6 +11,9 @@ export interface RedisSettings {
     createNamespace: boolean;
     /** The topology, resolved once from `mode`: every renderer dispatches on its `kind`. */
     topology: Topology;
+    /** The engine, its version, and the binaries the pod runs. */
+    engine: EngineSettings;
+    /** The container image: `image`, or the engine's default image. */
     image: string;
     cloud?: CloudPreset;
     names: ResourceNames;

@@ -5,6 +5,11 @@ import { RedisSettings } from "../../core/settings";
  * The redis.conf of a deployment. It holds no secret: the password is written by the start
  * script to a memory-backed file that this configuration includes last. Tests that run it outside
  * a container give their own paths and port.
+ *
+ * The same file serves both engines: every directive here is in the generated tables of Redis 7.0
+ * and 8.0 and of Valkey 8.1 (tests/render checks it), so nothing depends on the engine. Each
+ * engine keeps its own defaults for what is not set here (Valkey 8.1 frees memory lazily by
+ * default, for instance); the README lists the differences that matter.
  */
 export function renderRedisConf(settings: RedisSettings, paths: PodPaths = PATHS, port: number = REDIS_PORT): string {
     const { persistence } = settings;
@@ -35,7 +40,7 @@ export function renderRedisConf(settings: RedisSettings, paths: PodPaths = PATHS
         // persisted is how data is lost silently.
         `stop-writes-on-bgsave-error ${persistence.rdb ? "yes" : "no"}`,
         "",
-        "# Stopping: the kubelet's SIGTERM reaches redis-server (PID 1), which fsyncs the AOF, writes",
+        "# Stopping: the kubelet's SIGTERM reaches the server (PID 1), which fsyncs the AOF, writes",
         "# the final RDB snapshot when save points are set, and exits. The snapshot keeps dump.rdb as",
         "# new as the data, so that turning AOF off later loses nothing. When the save fails (a full",
         "# disk), Redis logs why and runs on until the kubelet's SIGKILL; the disk then holds what the",

@@ -58,7 +58,7 @@ export function serverContainer(settings: RedisSettings) {
         image: settings.image,
         imagePullPolicy: "IfNotPresent",
         command: ["sh", scriptPath(SCRIPTS.serverStart)],
-        env: scriptEnv(),
+        env: scriptEnv(settings.engine),
         ports: [{ name: REDIS_PORT_NAME, containerPort: REDIS_PORT, protocol: "TCP" }],
         resources: {
             requests: definedOnly(settings.resources.requests),
@@ -68,7 +68,7 @@ export function serverContainer(settings: RedisSettings) {
         startupProbe: probe("startup"),
         readinessProbe: probe("readiness"),
         livenessProbe: probe("liveness"),
-        // No preStop hook: the kubelet's SIGTERM reaches redis-server itself (PID 1, exec'd by the
+        // No preStop hook: the kubelet's SIGTERM reaches the server itself (PID 1, exec'd by the
         // start script), which fsyncs the AOF, writes the final snapshot and exits (redis.conf's
         // shutdown-on-sigterm). A SHUTDOWN from a hook would do the same, then kill the hook with
         // the container.

@@ -13,8 +13,9 @@
 #   readiness  passes only on PONG: the server takes clients. Otherwise it prints why (the
 #              reply, or the absence of one), which the kubelet shows in its events.
 #
-# The password reaches redis-cli through REDISCLI_AUTH, never through its arguments.
-# Environment: REDIS_PORT, REDIS_PASSWORD_FILE.
+# The password reaches the cli ($ENGINE_CLI: redis-cli or valkey-cli) through REDISCLI_AUTH,
+# never through its arguments.
+# Environment: ENGINE_CLI, REDIS_PORT, REDIS_PASSWORD_FILE.
 set -eu
 # shellcheck source=../lib/common.sh
 . "$(dirname "$0")/lib-common.sh"
@@ -34,19 +35,20 @@ esac
 use_password
 status=0
 reply=$(redis_cli "$timeout_seconds" ping 2>&1) || status=$?
-# One line for the kubelet's event, whatever redis-cli printed (AUTH failed: ..., then the reply).
+# One line for the kubelet's event, whatever the cli printed (AUTH failed: ..., then the reply).
 reply=$(printf '%s' "$reply" | tr -s '\r\n' '  ')
 reply=${reply% }
 
-# redis-cli prints a reply, error replies included, as its text; it reports a connection it
-# could not open as "Could not connect to Redis at ..." and one lost before any reply as
-# "Error: ...". A wrong password still gets a reply ("AUTH failed: WRONGPASS ...").
+# The cli prints a reply, error replies included, as its text; it reports a connection it
+# could not open as "Could not connect to Redis at ..." (valkey-cli: "... to Valkey at ...") and
+# one lost before any reply as "Error: ...". A wrong password still gets a reply ("AUTH failed:
+# WRONGPASS ...").
 if [ "$status" -eq 124 ] || [ -z "$reply" ]; then
     log "no answer from redis within ${timeout_seconds}s"
     exit 1
 fi
 case "$reply" in
-    "Could not connect to Redis at"* | "Error: "*)
+    "Could not connect to "* | "Error: "*)
         log "no connection to redis: $reply"
         exit 1
         ;;
