@@ -46,7 +46,8 @@ const app = new k8s.apps.v1.Deployment("heartbeat", {
                 containers: [
                     {
                         name: "heartbeat",
-                        image: "docker.io/library/redis:7.0.15-bookworm",
+                        // The local cluster's client image (node, node-redis, redis-cli), built by tools/toolchain.
+                        image: "localhost/kubernetes-redis/node-client:20.19.2-trixie",
                         command: [
                             "sh",
                             "-c",

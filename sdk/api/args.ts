@@ -90,7 +90,7 @@ export interface PersistenceArgs {
     /**
      * StorageClass of the claims. Defaults to the class the cloud preset's clusters are created
      * with (local: "standard", aws: "gp2", gcp: "standard-rwo", azure: "managed-csi"), or the
-     * created class with `createStorageClass`, or "redis-local" with `localVolumes`, or the
+     * created class with `createStorageClass` or `localVolumes` (`<namespace>-<name>-data`), or the
      * cluster's default class when there is no preset. A change applies to claims created later:
      * existing claims keep their class (moving data to another class is a migration).
      */

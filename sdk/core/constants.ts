@@ -100,3 +100,6 @@ export const ENGINE_BINARIES = {
     redis: { server: "redis-server", cli: "redis-cli" },
     valkey: { server: "valkey-server", cli: "valkey-cli" },
 } as const;
+
+/** The Kubernetes provider's annotation that registers an object without waiting for it to become ready. */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";

@@ -1,9 +1,11 @@
 import { CloudPreset } from "../api/args";
 
-/** A StorageClass the component can create for its volumes (`persistence.createStorageClass`). */
+/** A StorageClass the component creates for its volumes. */
 export interface StorageClassTemplate {
     provisioner: string;
     parameters: Record<string, string>;
+    /** Whether a claim of the class can grow in place. */
+    allowVolumeExpansion: boolean;
 }
 
 /** What a cloud preset decides. */
@@ -13,23 +15,27 @@ export interface CloudDefaults {
      * the cloud creates in every cluster, so that a claim never waits for a class that is not there.
      */
     storageClassName: string;
-    /** Whether that class allows growing a volume in place, as the cloud creates it. */
-    storageClassExpandable: boolean;
     /** The class `persistence.createStorageClass` creates: the cloud's recommended disk, expandable. None for `local`. */
     createdStorageClass?: StorageClassTemplate;
     /** Annotations that make a LoadBalancer Service internal to the cluster's network. */
     internalLoadBalancerAnnotations: Record<string, string>;
 }
 
-/** StorageClass of statically declared `local` volumes; it need not exist as an object. */
-export const LOCAL_VOLUME_STORAGE_CLASS = "redis-local";
+/**
+ * The class of statically declared `local` volumes (`persistence.localVolumes`): nothing
+ * provisions them, claims bind when the pod is scheduled, and a local disk cannot grow.
+ */
+export const LOCAL_VOLUMES_STORAGE_CLASS: StorageClassTemplate = {
+    provisioner: "kubernetes.io/no-provisioner",
+    parameters: {},
+    allowVolumeExpansion: false,
+};
 
 export const CLOUD_PRESETS: Record<CloudPreset, CloudDefaults> = {
     // kind's and minikube's default class. A LoadBalancer there comes from MetalLB or
     // `minikube tunnel`, which have no notion of "internal".
     [CloudPreset.Local]: {
         storageClassName: "standard",
-        storageClassExpandable: false,
         internalLoadBalancerAnnotations: {},
     },
     // EKS creates only `gp2` (in-tree EBS, not expandable as created; EKS Auto Mode creates no
@@ -38,8 +44,7 @@ export const CLOUD_PRESETS: Record<CloudPreset, CloudDefaults> = {
     // NLB with IP targets, internal scheme.
     [CloudPreset.Aws]: {
         storageClassName: "gp2",
-        storageClassExpandable: false,
-        createdStorageClass: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } },
+        createdStorageClass: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" }, allowVolumeExpansion: true },
         internalLoadBalancerAnnotations: {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
@@ -49,8 +54,7 @@ export const CLOUD_PRESETS: Record<CloudPreset, CloudDefaults> = {
     // GKE creates `standard-rwo` (pd-balanced, the default) and `premium-rwo` (pd-ssd), both expandable.
     [CloudPreset.Gcp]: {
         storageClassName: "standard-rwo",
-        storageClassExpandable: true,
-        createdStorageClass: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
+        createdStorageClass: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" }, allowVolumeExpansion: true },
         internalLoadBalancerAnnotations: {
             "networking.gke.io/load-balancer-type": "Internal",
         },
@@ -58,8 +62,7 @@ export const CLOUD_PRESETS: Record<CloudPreset, CloudDefaults> = {
     // AKS creates `managed-csi` (StandardSSD_LRS, the default) and `managed-csi-premium`, both expandable.
     [CloudPreset.Azure]: {
         storageClassName: "managed-csi",
-        storageClassExpandable: true,
-        createdStorageClass: { provisioner: "disk.csi.azure.com", parameters: { skuname: "StandardSSD_LRS" } },
+        createdStorageClass: { provisioner: "disk.csi.azure.com", parameters: { skuname: "StandardSSD_LRS" }, allowVolumeExpansion: true },
         internalLoadBalancerAnnotations: {
             "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
         },

@@ -196,7 +196,8 @@ describe("settings: defaults", () => {
             cloud: "local",
             persistence: { localVolumes: { path: "/mnt/disks/", nodeNames: ["node-a"] } },
         });
-        assert.equal(settings.persistence.storageClassName, "redis-local");
+        assert.equal(settings.persistence.storageClassName, "default-c-data");
+        assert.equal(settings.persistence.createdStorageClass?.provisioner, "kubernetes.io/no-provisioner");
         assert.deepEqual(settings.persistence.localVolumes, { path: "/mnt/disks", nodeNames: ["node-a"] });
     });
 
@@ -227,6 +228,11 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
         why: "a created class without a preset that has one",
         args: { cloud: "local", persistence: { createStorageClass: true } },
         expect: /persistence.createStorageClass = true has no class to create for cloud "local"; set cloud to "aws", "gcp" or "azure"/,
+    },
+    {
+        why: "creating a namespace every cluster has",
+        args: { namespace: "default", createNamespace: true },
+        expect: /createNamespace = true would take over the cluster's own namespace "default"/,
     },
     {
         why: "a created class and a named one",

@@ -243,8 +243,11 @@ describe("component: the objects", () => {
             operator: "In",
             values: ["worker-1"],
         });
-        assert.equal(pv.spec.storageClassName, "redis-local");
-        assert.equal(d.one("StatefulSet").spec.volumeClaimTemplates[0].spec.storageClassName, "redis-local");
+        assert.equal(pv.spec.storageClassName, "team-a-cache-data");
+        assert.equal(d.one("StorageClass").metadata.name, "team-a-cache-data");
+        assert.equal(d.one("StorageClass").provisioner, "kubernetes.io/no-provisioner");
+        assert.equal(d.one("StorageClass").allowVolumeExpansion, false);
+        assert.equal(d.one("PersistentVolumeClaim").spec.storageClassName, "team-a-cache-data");
         assert.equal(pv.spec.capacity.storage, "2Gi");
     });
 

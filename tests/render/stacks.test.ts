@@ -87,7 +87,7 @@ describe("stacks: every Pulumi.<stack>.yaml", () => {
         const pv = find(objects, "PersistentVolume");
         assert.equal(pv.spec.claimRef.name, "data-redis-0");
         assert.equal(pv.spec.claimRef.namespace, "redis");
-        assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, ["kind-control-plane"]);
+        assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, ["kr-node-1"]);
         assert.equal(pv.spec.storageClassName, find(objects, "StatefulSet").spec.volumeClaimTemplates[0].spec.storageClassName);
         assert.match(find(objects, "ConfigMap").data["redis.conf"], /^maxmemory 187695104$/m, "70% of the 256Mi limit, in whole MiB");
     });

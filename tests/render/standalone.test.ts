@@ -103,7 +103,12 @@ describe("render: the standalone topology's objects and how they are registered"
         const local = { path: "/var/local-volumes", nodeNames: ["node-1"] };
         assert.equal(render({ persistence: { localVolumes: local } }).get("data-0")?.retainOnDelete, true);
         assert.equal(render({ persistence: { localVolumes: local, whenDeleted: "Delete" } }).get("data-0")?.retainOnDelete, false);
-        assert.deepEqual(render({ persistence: { localVolumes: local } }).get("claim-0")?.after, ["data-0"]);
+        assert.deepEqual(render({ persistence: { localVolumes: local } }).get("claim-0")?.after, ["storage-class", "data-0"]);
+        assert.deepEqual(
+            render({ persistence: { localVolumes: local } }).get("data-0")?.ignoreChanges,
+            ["spec.capacity"],
+            "a local disk cannot grow",
+        );
     });
 
     it("owns no claim for a cache", () => {

@@ -26,16 +26,3 @@ export function requireTools(context: Mocha.Context, commands: string[]): void {
     console.warn(`\n  !!! SKIPPED "${context.test?.parent?.title}": ${message}\n`);
     context.skip();
 }
-
-/** The pod emulator needs root (network and mount namespaces), iproute2, util-linux and Redis. */
-export function requireEmulatorHost(context: Mocha.Context): void {
-    if (process.getuid?.() !== 0) {
-        const message = "the pod emulator needs root (network and mount namespaces)";
-        if (process.env.CI) {
-            throw new Error(message);
-        }
-        console.warn(`\n  !!! SKIPPED "${context.test?.parent?.title}": ${message}\n`);
-        context.skip();
-    }
-    requireTools(context, ["ip", "unshare", "nsenter", "setpriv", "redis-server", "redis-cli"]);
-}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local Kubernetes cluster: three nodes and a control plane on this machine, built from source
-# by tools/toolchain. Usage: cluster.sh up | down [--purge] | status | kubeconfig | check
+# by tools/toolchain. Usage: cluster.sh up | down [--purge] | status | kubeconfig | check | volume-dir
 #   up          build or reuse the toolchain cache, start a fresh cluster, wait until its nodes are
 #               Ready and CoreDNS answers
 #   down        stop everything and undo every change to the machine (also after a crash or an
@@ -8,6 +8,8 @@
 #   status      what runs
 #   kubeconfig  the path of the admin kubeconfig
 #   check       a smoke test: Pod Security, DNS, a ClusterIP Service across nodes
+#   volume-dir NODE PATH [UID]  make PATH (mode 0700, owned by UID, default 999) inside NODE's
+#               mount namespace, for a static local PersistentVolume (persistence.localVolumes)
 # Progress goes to stderr. Needs root. See tools/cluster/README.md.
 # shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
@@ -281,8 +283,27 @@ cmd_check() {
     log "smoke test passed in $((SECONDS - started))s"
 }
 
+# --- volume-dir -----------------------------------------------------------------------------------
+
+# cmd_volume_dir NODE PATH [UID]: the directory a static `local` PersistentVolume points at, made
+# inside the node's own mount namespace (a node's /var/lib, /var/log and /run are not the host's).
+cmd_volume_dir() {
+    local node=${1:-} path=${2:-} uid=${3:-999} pid
+    [[ -n $node && $path == /* ]] || die "usage: cluster.sh volume-dir NODE ABSOLUTE-PATH [UID]"
+    [[ $uid =~ ^[0-9]+$ ]] || die "volume-dir: UID must be a number, not '$uid'"
+    ((EUID == 0)) || die "volume-dir needs root (it enters the node's mount namespace)"
+    pid=$(recorded_pid "$node") || die "volume-dir: node '$node' is not running (cluster.sh status)"
+    { nsenter -t "$pid" -m -- mkdir -p "$path" && nsenter -t "$pid" -m -- chown "$uid:$uid" "$path" &&
+        nsenter -t "$pid" -m -- chmod 0700 "$path"; } || die "volume-dir: could not make $path on $node"
+    log "volume-dir: $path on $node, owned by $uid"
+}
+
 case ${1:-} in
     up) cmd_up ;;
+    volume-dir)
+        shift
+        cmd_volume_dir "$@"
+        ;;
     down) cmd_down "${2:-}" ;;
     status)
         status=0
@@ -292,7 +313,7 @@ case ${1:-} in
     kubeconfig) cmd_kubeconfig ;;
     check) cmd_check ;;
     *)
-        sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+        sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
         exit 2
         ;;
 esac

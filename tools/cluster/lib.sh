@@ -12,7 +12,7 @@ TOOLCHAIN_TOOLS=$(cd "$CLUSTER_TOOLS/../toolchain" && pwd)
 CLUSTER_STATE=${KUBERNETES_REDIS_CLUSTER_DIR:-/var/tmp/kubernetes-redis/cluster}
 
 # The address plan. `up` refuses to start when any of these overlaps an address or route of the
-# machine (or its DNS server). The defaults stay clear of the pod emulator's 10.244-10.251/16;
+# machine (or its DNS server). The defaults stay clear of ranges that clusters and tools often use;
 # KR_NODE_NET_PREFIX (three octets), KR_POD_NET_PREFIX and KR_SERVICE_NET_PREFIX (two) move them.
 CLUSTER_NAME=kubernetes-redis
 NODE_COUNT=3

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 # Build order: the cluster first, then the Pulumi engine and its plugins, then the images.
 ALL_COMPONENTS=(kubernetes etcd containerd runc cni-plugins coredns node pulumi pulumi-language-nodejs pulumi-language-python pulumi-language-yaml
-    pulumi-resource-kubernetes pulumi-resource-random images)
+    pulumi-resource-kubernetes pulumi-resource-random pulumi-python-sdk images)
 
 build_component() {
     local name=$1 recipe="$TOOLCHAIN_DIR/components/$1.sh" version entry lock started partial

@@ -42,7 +42,7 @@ export function resolveSettings(name: string, args: RedisArgs = {}): RedisSettin
     return {
         name,
         namespace,
-        createNamespace: check.boolean("createNamespace", args.createNamespace, false),
+        createNamespace: checkCreateNamespace(check, args.createNamespace, namespace),
         topology,
         engine,
         image,
@@ -81,4 +81,20 @@ function checkPodLabels(check: ArgumentChecker, value: unknown): Record<string, 
         );
     }
     return labels;
+}
+
+/** Namespaces every cluster has: creating one of them would take it over (labels, deletion). */
+const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+function checkCreateNamespace(check: ArgumentChecker, value: unknown, namespace: string): boolean {
+    const create = check.boolean("createNamespace", value, false);
+    if (create && CLUSTER_NAMESPACES.includes(namespace)) {
+        check.fail(
+            "createNamespace",
+            true,
+            `would take over the cluster's own namespace "${namespace}" (its labels, and its deletion with the stack)`,
+            "name a namespace of the deployment's own, or leave createNamespace unset",
+        );
+    }
+    return create;
 }

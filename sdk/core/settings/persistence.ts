@@ -1,7 +1,7 @@
 import { AppendFsync, CloudPreset, PersistenceArgs, VolumeRetention } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
 import { storageClassNameFor } from "../names";
-import { CLOUD_PRESETS, LOCAL_VOLUME_STORAGE_CLASS, StorageClassTemplate } from "../presets";
+import { CLOUD_PRESETS, LOCAL_VOLUMES_STORAGE_CLASS, StorageClassTemplate } from "../presets";
 import { DEFAULTS } from "./defaults";
 import { PERSISTENCE_KEYS } from "./keys";
 import { PersistenceSettings } from "./types";
@@ -50,17 +50,19 @@ export function resolvePersistence(
     const rdbSavePoints = rdb ? checkSavePoints(check, args?.rdbSavePoints ?? DEFAULTS.rdbSavePoints) : "";
     const size = check.bytes("persistence.size", args?.size ?? DEFAULTS.persistenceSize).text;
     const localVolumes = args?.localVolumes === undefined ? undefined : checkLocalVolumes(check, args.localVolumes);
-    const createdStorageClass = resolveCreatedStorageClass(check, args, cloud);
+    // Static local volumes get a class of their own unless one is named: a claim naming a class
+    // that does not exist still binds to a pre-bound volume, but with a warning on every create.
+    const createdStorageClass =
+        resolveCreatedStorageClass(check, args, cloud) ??
+        (localVolumes && args?.storageClassName === undefined ? LOCAL_VOLUMES_STORAGE_CLASS : undefined);
     const storageClassName =
         args?.storageClassName !== undefined
             ? check.dnsSubdomain("persistence.storageClassName", args.storageClassName)
             : createdStorageClass
               ? storageClassNameFor(namespace, name)
-              : localVolumes
-                ? LOCAL_VOLUME_STORAGE_CLASS
-                : cloud
-                  ? CLOUD_PRESETS[cloud].storageClassName
-                  : undefined;
+              : cloud
+                ? CLOUD_PRESETS[cloud].storageClassName
+                : undefined;
     return {
         enabled,
         size,

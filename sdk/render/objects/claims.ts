@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { claimName, persistentVolumeName } from "../../core/names";
 import { RedisSettings, serverCount } from "../../core/settings";
+import { SKIP_AWAIT_ANNOTATION } from "../../core/constants";
 import { metadataFor, selectorLabels } from "./labels";
 
 /**
@@ -23,7 +24,14 @@ export function dataClaimsFor(settings: RedisSettings) {
             ({
                 apiVersion: "v1" as const,
                 kind: "PersistentVolumeClaim" as const,
-                metadata: { ...metadataFor(settings, claimName(names, ordinal)), labels: selectorLabels(settings) },
+                metadata: {
+                    ...metadataFor(settings, claimName(names, ordinal)),
+                    labels: selectorLabels(settings),
+                    // The Kubernetes provider's wait on a claim of a WaitForFirstConsumer class never
+                    // ends on an update (a resize) of a claim that is already bound. A claim is ready
+                    // when its pod is, which the StatefulSet's wait proves.
+                    annotations: { [SKIP_AWAIT_ANNOTATION]: "true" },
+                },
                 spec: {
                     accessModes: ["ReadWriteOnce"],
                     ...(persistence.storageClassName ? { storageClassName: persistence.storageClassName } : {}),

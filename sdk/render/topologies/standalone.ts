@@ -34,8 +34,17 @@ export function renderStandalone<T>(settings: RedisSettings, values: DeployTimeV
     const storageClass = storageClassObject
         ? [add({ key: "storage-class", object: storageClassObject, after: [], retainOnDelete: retainClaims })]
         : [];
+    // A local disk cannot grow: its declared capacity stays what it was, and the API server
+    // refuses the larger claim, so that a bigger persistence.size fails instead of lying.
     const volumes = persistentVolumesFor(settings).map((object, ordinal) =>
-        add({ key: `data-${ordinal}`, object, after: namespace, replaceFirst: true, retainOnDelete: retainClaims }),
+        add({
+            key: `data-${ordinal}`,
+            object,
+            after: [...namespace, ...storageClass],
+            replaceFirst: true,
+            retainOnDelete: retainClaims,
+            ignoreChanges: ["spec.capacity"],
+        }),
     );
     // A class cannot change in place: a changed storageClassName applies to claims created later,
     // and moving existing data to another class is a migration (README, "Volumes").

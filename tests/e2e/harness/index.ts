@@ -1,0 +1,6 @@
+export * from "./cluster";
+export * from "./clients";
+export * from "./faults";
+export * from "./fixtures";
+export * from "./kube";
+export * from "./wait";

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Tear down what tools/local-up.sh deployed: `pulumi destroy` of stack `local` (which, as README
+# says, keeps the namespace, the claim and the local PersistentVolume, whenDeleted: Retain), then
+# delete those too, unless --keep-data is given. The data directory on the node is left as it is
+# (a later local-up finds it again). --cluster also stops the local cluster (cluster.sh down).
+# Needs root when the cluster is stopped.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+keep_data=false stop_cluster=false
+for arg in "$@"; do
+    case $arg in
+        --keep-data) keep_data=true ;;
+        --cluster) stop_cluster=true ;;
+        *)
+            sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
+            exit 2
+            ;;
+    esac
+done
+
+# shellcheck source=tools/pulumi-env.sh
+source tools/pulumi-env.sh
+if pulumi stack select local --non-interactive 2>/dev/null; then
+    pulumi destroy --yes --stack local --non-interactive
+else
+    echo "local-down: no stack 'local' in $PULUMI_BACKEND_URL: nothing to destroy" >&2
+fi
+if ! $keep_data && kubectl get --raw /readyz >/dev/null 2>&1; then
+    kubectl delete namespace redis --ignore-not-found --wait=true --timeout=120s
+    kubectl delete persistentvolume redis-redis-data-0 --ignore-not-found
+fi
+if $stop_cluster; then
+    tools/cluster/cluster.sh down
+fi
