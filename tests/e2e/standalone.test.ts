@@ -633,14 +633,17 @@ describe("standalone Redis on the local cluster", function () {
                 30000,
                 "three ready endpoints",
             );
-            // kube-proxy programs the endpoints a moment after the EndpointSlice lists them: connect
-            // until all three pods have answered (or 90 connections), then look at the spread.
+            // kube-proxy programs the endpoints a while after the EndpointSlice lists them (seconds
+            // on a loaded machine): connect, every 100 ms, until all three pods have answered or 30 s
+            // have passed, then look at the spread.
             const seen = new Map<string, number>();
             let connections = 0;
-            while (connections < 90 && [...seen.keys()].filter((k) => /^echo-[abc]$/.test(k)).length < 3) {
+            const deadline = Date.now() + 30000;
+            while (Date.now() < deadline && [...seen.keys()].filter((k) => /^echo-[abc]$/.test(k)).length < 3) {
                 const answer = await tcpAnswer(ip, 80);
                 seen.set(answer, (seen.get(answer) ?? 0) + 1);
                 connections++;
+                await new Promise((resolve) => setTimeout(resolve, 100));
             }
             for (let i = 0; i < 30; i++) {
                 const answer = await tcpAnswer(ip, 80);
