@@ -15,6 +15,8 @@ interface StackArgument<K extends keyof RedisArgs> {
 const STACK_ARGUMENTS: { [K in keyof Required<RedisArgs>]: StackArgument<K> } = {
     mode: { keys: ["mode"], read: (c) => c.get("mode") as RedisArgs["mode"] },
     replicas: { keys: ["replicas"], read: (c) => c.getNumber("replicas") },
+    sentinel: { keys: ["sentinel"], read: (c) => c.getObject("sentinel") },
+    podAntiAffinity: { keys: ["podAntiAffinity"], read: (c) => c.get("podAntiAffinity") as RedisArgs["podAntiAffinity"] },
     namespace: { keys: ["namespace"], read: (c) => c.get("namespace") },
     createNamespace: { keys: ["createNamespace"], read: (c) => c.getBoolean("createNamespace") },
     engine: { keys: ["engine"], read: (c) => c.get("engine") as RedisArgs["engine"] },

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RedisArgs } from "./api/args";
 import { RedisConnection } from "./api/outputs";
-import { connectionFor } from "./core/connection";
-import { REDIS_PORT, REDIS_TYPE_TOKEN } from "./core/constants";
+import { clientPort, connectionFor } from "./core/connection";
+import { REDIS_TYPE_TOKEN } from "./core/constants";
 import { serviceHost } from "./core/names";
 import { RedisSettings, resolveSettings } from "./core/settings";
 import { KubeObject, renderDeployment, Rendered } from "./render";
@@ -21,6 +21,7 @@ const RESOURCE_CLASSES: Record<
     ConfigMap: k8s.core.v1.ConfigMap,
     Secret: k8s.core.v1.Secret,
     Service: k8s.core.v1.Service,
+    PodDisruptionBudget: k8s.policy.v1.PodDisruptionBudget,
     StatefulSet: k8s.apps.v1.StatefulSet,
 };
 
@@ -32,9 +33,12 @@ const RESOURCE_CLASSES: Record<
  * that names it.
  */
 export class Redis extends pulumi.ComponentResource {
-    /** The client Service's cluster DNS name, `<service>.<namespace>.svc.cluster.local`. */
+    /**
+     * The client Service's cluster DNS name, `<service>.<namespace>.svc.cluster.local`: the server,
+     * or in mode sentinel the Sentinels.
+     */
     public readonly host!: pulumi.Output<string>;
-    /** The Redis port. */
+    /** The client Service's port: 6379, or 26379 (Sentinel) in mode sentinel. */
     public readonly port!: pulumi.Output<number>;
     /** The AUTH password (a secret). */
     public readonly password!: pulumi.Output<string>;
@@ -61,7 +65,7 @@ export class Redis extends pulumi.ComponentResource {
 
         this.namespace = pulumi.output(settings.namespace);
         this.host = client.metadata.name.apply((service) => serviceHost(service, settings.namespace));
-        this.port = pulumi.output(REDIS_PORT);
+        this.port = pulumi.output(clientPort(settings));
         this.password = pulumi.secret(password);
         this.passwordSecretName = secret ? secret.metadata.name : pulumi.output(settings.auth.secretName);
         this.passwordSecretKey = pulumi.output(settings.auth.secretKey);

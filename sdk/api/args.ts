@@ -4,12 +4,24 @@ import type * as pulumi from "@pulumi/pulumi";
 export const RedisMode = {
     /** One Redis server in a StatefulSet of one pod. */
     Standalone: "standalone",
-    /** A master with replicas and Sentinel for automatic failover. Not available yet. */
+    /**
+     * A master, its replicas and a Sentinel beside each of them, which fail over to a replica
+     * when the master is lost and hand the master over before a planned restart.
+     */
     Sentinel: "sentinel",
     /** Redis Cluster: keys sharded over several masters, each with replicas. Not available yet. */
     Cluster: "cluster",
 } as const;
 export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
+
+/** How strictly the pods of one deployment are kept on different nodes. */
+export const PodAntiAffinity = {
+    /** Preferred: the scheduler spreads the pods, and still places them when it cannot. */
+    Soft: "soft",
+    /** Required: a pod stays Pending rather than share a node with another of the deployment. */
+    Hard: "hard",
+} as const;
+export type PodAntiAffinity = (typeof PodAntiAffinity)[keyof typeof PodAntiAffinity];
 
 /** The server engine: Redis, or Valkey, its BSD-licensed fork. */
 export const Engine = {
@@ -215,12 +227,60 @@ export interface ServiceArgs {
     loadBalancerSourceRanges?: string[];
 }
 
+/** Failover, with `mode: "sentinel"`. Every timer is in milliseconds. */
+export interface SentinelArgs {
+    /**
+     * Milliseconds without a valid reply after which a Sentinel considers a server down; the
+     * master is failed over once `quorum` Sentinels agree. Lower fails over sooner; a command that
+     * blocks the server for longer than this (a large KEYS, DEBUG SLEEP, a slow Lua script)
+     * triggers a failover. Defaults to 2000.
+     */
+    downAfterMilliseconds?: number;
+    /**
+     * Sentinel's `failover-timeout`: how long a failover may take before another Sentinel may retry
+     * it, and the pause before the same master is failed over again. Defaults to 10000.
+     */
+    failoverTimeoutMilliseconds?: number;
+    /** Replicas that resynchronise with a new master at the same time. Defaults to 1. */
+    parallelSyncs?: number;
+    /**
+     * Sentinels that must agree that the master is down to start a failover; a failover also needs
+     * a majority of all Sentinels to elect its leader. Defaults to a majority of the servers.
+     */
+    quorum?: number;
+    /**
+     * The master refuses writes unless at least this many replicas acknowledged the replication
+     * stream within `minReplicasMaxLagSeconds`: a master cut off from its replicas stops taking
+     * writes that a failover would discard. 0 turns the check off. Defaults to 1.
+     */
+    minReplicasToWrite?: number;
+    /** See `minReplicasToWrite`. Defaults to 5. */
+    minReplicasMaxLagSeconds?: number;
+    /**
+     * Allow fewer than three servers. With two, losing either leaves no Sentinel majority, so no
+     * failover happens; with one there is nothing to fail over to. Defaults to false.
+     */
+    allowFewerThanThreeServers?: boolean;
+}
+
 /** Arguments of a Redis deployment. Every field is optional; the defaults are production-safe. */
 export interface RedisArgs {
-    /** Topology. Defaults to "standalone", the only mode available in this version. */
+    /** Topology: "standalone" or "sentinel". Defaults to "standalone". */
     mode?: RedisMode;
-    /** Number of Redis pods. Defaults to 1; standalone accepts only 1. */
+    /**
+     * Number of Redis pods. Defaults to 1 in mode standalone (its only value) and to 3 in mode
+     * sentinel: the master and its replicas, each pod with its Sentinel, at least 3 unless
+     * `sentinel.allowFewerThanThreeServers`.
+     */
     replicas?: number;
+    /** Failover settings, with mode "sentinel". Defaults to the defaults of each field. */
+    sentinel?: SentinelArgs;
+    /**
+     * With more than one pod: keep them on different nodes, "soft" (preferred) or "hard"
+     * (required). The pods are also spread over zones when the nodes carry zone labels.
+     * Defaults to "soft".
+     */
+    podAntiAffinity?: PodAntiAffinity;
     /** Namespace of every namespaced object. Defaults to "default". */
     namespace?: string;
     /**

@@ -3,13 +3,19 @@
  * The fields for Sentinel and Cluster clients are empty for a standalone deployment.
  */
 export interface RedisConnection {
-    /** The client Service's cluster DNS name: the server for a standalone deployment. */
+    /**
+     * The client Service's cluster DNS name: the server for a standalone deployment, the
+     * Sentinels in mode sentinel (ask them for `masterName`).
+     */
     host: string;
-    /** The Redis port. */
+    /** The client Service's port: 6379 (Redis), or 26379 (Sentinel) in mode sentinel. */
     port: number;
     /** The AUTH password. */
     password: string;
-    /** `redis://:<password>@<host>:<port>`, with the password URL-encoded. */
+    /**
+     * `redis://:<password>@<host>:<port>`, with the password URL-encoded. In mode sentinel it
+     * reaches a Sentinel, which answers SENTINEL commands, not data commands.
+     */
     url: string;
     /** Namespace of the deployment. */
     namespace: string;
@@ -18,11 +24,11 @@ export interface RedisConnection {
     /** Key of the password in that Secret. */
     passwordSecretKey: string;
     /**
-     * Sentinel-aware clients: the Sentinels to ask for the current master, as `host:port`.
-     * Empty for a standalone deployment.
+     * Sentinel-aware clients: the Sentinels to ask for the current master, as `host:port`, one
+     * per pod under its stable host name. Empty unless the mode is sentinel.
      */
     sentinels: string[];
-    /** Sentinel-aware clients: the name the Sentinels monitor the master under. Empty for a standalone deployment. */
+    /** Sentinel-aware clients: the name the Sentinels monitor the master under. Empty unless the mode is sentinel. */
     masterName: string;
     /** Cluster-aware clients: nodes to discover the cluster from, as `host:port`. Empty unless the mode is cluster. */
     seedNodes: string[];

@@ -12,6 +12,11 @@ export const REDIS_PORT = 6379;
 /** The name of the container port and of the Service ports. */
 export const REDIS_PORT_NAME = "redis";
 
+/** The TCP port every Sentinel listens on (mode sentinel). */
+export const SENTINEL_PORT = 26379;
+export const SENTINEL_PORT_NAME = "sentinel";
+export const SENTINEL_CONTAINER = "sentinel";
+
 /** Name of the Redis container in the pod. */
 export const REDIS_CONTAINER = "redis";
 
@@ -37,6 +42,15 @@ export const PATHS = {
     authConf: "/run/redis/auth.conf",
     dataDir: "/data",
     tmpDir: "/tmp",
+    /**
+     * Written at start by the role decision (mode sentinel): whom this server replicates, the host
+     * name it announces, whether it may be promoted.
+     */
+    roleConf: "/run/redis/role.conf",
+    /** The Sentinel's state, rewritten by Sentinel itself, on the pod's data volume. */
+    sentinelDir: "/data/sentinel",
+    /** The ConfigMap's sentinel.conf: the settings each Sentinel's file is rebuilt from at start. */
+    sentinelTemplate: "/etc/redis/sentinel.conf",
 } as const;
 
 /** The shape of `PATHS`: tests that run the rendered files outside a container pass their own. */
@@ -44,6 +58,9 @@ export type PodPaths = { readonly [K in keyof typeof PATHS]: string };
 
 /** ConfigMap key of redis.conf. */
 export const REDIS_CONF_KEY = "redis.conf";
+
+/** ConfigMap key of sentinel.conf: the settings every Sentinel starts from (mode sentinel). */
+export const SENTINEL_CONF_KEY = "sentinel.conf";
 
 /**
  * A pod script: `scripts/<role>/<file>` in the package. In the ConfigMap, and so in the container
@@ -65,6 +82,10 @@ export const SCRIPTS = {
     common: podScript("lib", "common.sh"),
     serverStart: podScript("server", "start.sh"),
     serverProbe: podScript("server", "probe.sh"),
+    serverRole: podScript("server", "role.sh"),
+    serverPreStop: podScript("server", "pre-stop.sh"),
+    sentinelLib: podScript("lib", "sentinel.sh"),
+    sentinelStart: podScript("sentinel", "start.sh"),
 } as const satisfies Record<string, PodScript>;
 
 /** Pod template annotation carrying the checksum of everything the pods read from the ConfigMap. */

@@ -28,6 +28,10 @@ export interface ResourceNames {
     headlessService: string;
     /** The Service clients connect to. */
     clientService: string;
+    /** The Service over every pod's Sentinel (mode sentinel). */
+    sentinelService: string;
+    /** The PodDisruptionBudget (more than one pod). */
+    disruptionBudget: string;
     configMap: string;
     /** The Secret the component creates for the password (unused with an existing Secret). */
     secret: string;
@@ -38,6 +42,8 @@ export function resourceNames(name: string): ResourceNames {
         statefulSet: name,
         headlessService: `${name}-headless`,
         clientService: name,
+        sentinelService: `${name}-sentinel`,
+        disruptionBudget: name,
         configMap: `${name}-config`,
         secret: `${name}-auth`,
     };
@@ -57,6 +63,15 @@ export function standaloneChildNames(name: string, maxOrdinal = 0): ChildName[] 
         { what: "the client Service", name: names.clientService, limit: NAME_LIMITS.label },
         { what: "the ConfigMap", name: names.configMap, limit: NAME_LIMITS.subdomain },
         { what: "the password Secret", name: names.secret, limit: NAME_LIMITS.subdomain },
+    ];
+}
+
+/** The names of a Sentinel deployment: the standalone ones, with more pods, and the Sentinel Service. */
+export function sentinelChildNames(name: string, maxOrdinal: number): ChildName[] {
+    const names = resourceNames(name);
+    return [
+        ...standaloneChildNames(name, maxOrdinal),
+        { what: "the Sentinel Service", name: names.sentinelService, limit: NAME_LIMITS.label },
     ];
 }
 
@@ -90,6 +105,11 @@ export function storageClassNameFor(namespace: string, name: string): string {
 /** The directory, on its node, of a statically declared local volume. */
 export function localVolumePath(root: string, namespace: string, name: string, ordinal: number): string {
     return `${root === "/" ? "" : root}/${namespace}-${name}-${ordinal}`;
+}
+
+/** The cluster DNS name of a pod behind a headless Service. */
+export function podHost(names: ResourceNames, ordinal: number, namespace: string): string {
+    return `${podName(names, ordinal)}.${serviceHost(names.headlessService, namespace)}`;
 }
 
 /** The cluster DNS name of a Service. */

@@ -2,6 +2,7 @@ import { RedisMode } from "../api/args";
 import { RedisSettings, unreachable } from "../core/settings";
 import { inApplyOrder } from "./order";
 import { DeployTimeValues, Rendered } from "./rendered";
+import { renderSentinel } from "./topologies/sentinel";
 import { renderStandalone } from "./topologies/standalone";
 
 export { APPLY_ORDER, inApplyOrder } from "./order";
@@ -17,8 +18,9 @@ export function renderDeployment<T>(settings: RedisSettings, values: DeployTimeV
         case RedisMode.Standalone:
             return inApplyOrder(renderStandalone(settings, values), (entry) => entry.object.kind);
         case RedisMode.Sentinel:
+            return inApplyOrder(renderSentinel(settings, topology, values), (entry) => entry.object.kind);
         case RedisMode.Cluster:
-            // resolveSettings refuses these modes until their renderers exist.
+            // resolveSettings refuses this mode until its renderer exists.
             throw new Error(`mode "${topology.kind}" has no renderer`);
         default:
             return unreachable(topology);

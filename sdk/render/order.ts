@@ -10,6 +10,7 @@ export const APPLY_ORDER = [
     "ConfigMap",
     "Secret",
     "Service",
+    "PodDisruptionBudget",
     "StatefulSet",
 ] as const;
 

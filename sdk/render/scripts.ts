@@ -1,20 +1,37 @@
 import * as fs from "fs";
 import * as path from "path";
-import { PATHS, PodPaths, PodScript, REDIS_PORT, SCRIPTS } from "../core/constants";
-import { EngineSettings } from "../core/settings";
+import { PATHS, PodPaths, PodScript, REDIS_PORT, SCRIPTS, SENTINEL_PORT } from "../core/constants";
+import { podHost, ResourceNames, serviceHost } from "../core/names";
+import { RedisMode } from "../api/args";
+import { EngineSettings, RedisSettings, SentinelTopology, unreachable } from "../core/settings";
 
 /**
  * The shell scripts the pod runs, read from `scripts/<role>/<file>` and keyed `<role>-<file>`.
  * They are shipped in the ConfigMap next to redis.conf; the build copies the role folders next to
  * the compiled module.
  */
-export function podScripts(): Record<string, string> {
+export function podScripts(settings: RedisSettings): Record<string, string> {
     const directory = path.join(__dirname, "..", "scripts");
     const scripts: Record<string, string> = {};
-    for (const script of Object.values(SCRIPTS)) {
+    for (const script of scriptsOf(settings)) {
         scripts[script.key] = fs.readFileSync(path.join(directory, script.role, script.file), "utf8");
     }
     return scripts;
+}
+
+/** The scripts a topology's pods run. */
+export function scriptsOf(settings: RedisSettings): PodScript[] {
+    const topology = settings.topology;
+    switch (topology.kind) {
+        case RedisMode.Standalone:
+            return [SCRIPTS.common, SCRIPTS.serverStart, SCRIPTS.serverProbe];
+        case RedisMode.Sentinel:
+            return Object.values(SCRIPTS);
+        case RedisMode.Cluster:
+            throw new Error("mode cluster has no scripts yet");
+        default:
+            return unreachable(topology);
+    }
 }
 
 /** The path of a script inside the container, where the scripts sit flat under their keys. */
@@ -39,5 +56,65 @@ export function scriptEnv(
         { name: "REDIS_CONF", value: paths.configFile },
         { name: "REDIS_PASSWORD_FILE", value: paths.passwordFile },
         { name: "REDIS_AUTH_CONF", value: paths.authConf },
+        { name: "REDIS_DATA_DIR", value: paths.dataDir },
+    ];
+}
+
+/** An environment variable, with a literal value or one the kubelet fills in. */
+export type EnvVar = { name: string; value: string } | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
+
+/** Where a deployment's pods are, for the scripts of mode sentinel. */
+export interface PeerDirectory {
+    names: ResourceNames;
+    namespace: string;
+}
+
+/**
+ * The environment of mode sentinel's scripts, on top of `scriptEnv`: who the peers are, what the
+ * master is called, and the timings of the role decision and the handover, derived from the
+ * Sentinel timers:
+ * - LONELY_SECONDS: a server that the Sentinels still name the master starts as the master with
+ *   its own data when no other server answered for three down-after periods (and 2 s): nobody
+ *   holds newer data that it could wipe.
+ * - FAILOVER_WAIT_SECONDS: how long a failover is waited for, at start and before a planned stop:
+ *   two down-after periods and one failover-timeout.
+ * - SENTINEL_INFO_PERIOD_MILLISECONDS: how often each Sentinel reads INFO from the servers: at
+ *   most a second and at most half of down-after, so that the offsets it promotes by were read
+ *   after the master stopped (probe.sh).
+ * - SENTINEL_PUBLISH_PERIOD_MILLISECONDS: how often each Sentinel tells the others its view (500
+ *   ms instead of 2 s): the other Sentinels name a new master sooner after a failover.
+ * - HANDOVER_PAUSE_MILLISECONDS: a master handing over keeps writes paused until it has stopped;
+ *   the pause lapses with the grace period at the latest.
+ */
+export function sentinelScriptEnv(
+    topology: SentinelTopology,
+    peers: PeerDirectory,
+    terminationGracePeriodSeconds: number,
+    paths: PodPaths = PATHS,
+    sentinelPort: number = SENTINEL_PORT,
+): EnvVar[] {
+    const hosts = Array.from({ length: topology.servers }, (_, ordinal) => podHost(peers.names, ordinal, peers.namespace));
+    return [
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "HEADLESS_DOMAIN", value: serviceHost(peers.names.headlessService, peers.namespace) },
+        { name: "PEER_HOSTS", value: hosts.join(" ") },
+        { name: "MASTER_NAME", value: topology.masterName },
+        { name: "SENTINEL_PORT", value: String(sentinelPort) },
+        { name: "SENTINEL_QUORUM", value: String(topology.quorum) },
+        { name: "SENTINEL_TEMPLATE", value: paths.sentinelTemplate },
+        { name: "SENTINEL_DIR", value: paths.sentinelDir },
+        { name: "REDIS_ROLE_CONF", value: paths.roleConf },
+        { name: "LONELY_SECONDS", value: String(Math.ceil((3 * topology.downAfterMilliseconds) / 1000) + 2) },
+        {
+            name: "FAILOVER_WAIT_SECONDS",
+            value: String(Math.ceil((2 * topology.downAfterMilliseconds + topology.failoverTimeoutMilliseconds) / 1000)),
+        },
+        { name: "CATCH_UP_SECONDS", value: "2" },
+        {
+            name: "SENTINEL_INFO_PERIOD_MILLISECONDS",
+            value: String(Math.min(1000, Math.floor(topology.downAfterMilliseconds / 2))),
+        },
+        { name: "SENTINEL_PUBLISH_PERIOD_MILLISECONDS", value: "500" },
+        { name: "HANDOVER_PAUSE_MILLISECONDS", value: String(terminationGracePeriodSeconds * 1000) },
     ];
 }

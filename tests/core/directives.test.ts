@@ -122,7 +122,7 @@ describe("directives: config is checked against the table of the engine version"
         for (const name of ordinary) {
             assert.equal(configError({ [name]: "1" })?.message, undefined, name);
         }
-        assert.ok(ordinary.includes("slave-read-only") && ordinary.includes("replica-read-only"));
+        assert.ok(ordinary.includes("slave-serve-stale-data") && ordinary.includes("replica-serve-stale-data"));
     });
 
     it("refuses a misspelt directive, naming the closest one: maxmemory-polcy", () => {

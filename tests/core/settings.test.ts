@@ -246,9 +246,44 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
         expect: /mode = "replication" is not accepted; use one of: "standalone", "sentinel", "cluster"/,
     },
     {
-        why: "sentinel not yet available",
-        args: { mode: "sentinel" },
-        expect: /mode = "sentinel" is not available in this version; use "standalone"/,
+        why: "sentinel with two servers",
+        args: { mode: "sentinel", replicas: 2 },
+        expect: /replicas = 2 leaves no Sentinel majority after the loss of one pod.*set sentinel.allowFewerThanThreeServers/,
+    },
+    {
+        why: "sentinel args in standalone mode",
+        args: { sentinel: {} },
+        expect: /sentinel .* applies to mode "sentinel" only; set mode: "sentinel"/,
+    },
+    {
+        why: "unknown sentinel arg",
+        args: { mode: "sentinel", sentinel: { downAfter: 1 } },
+        expect: /sentinel.downAfter .*is not an argument/,
+    },
+    {
+        why: "down-after below 100 ms",
+        args: { mode: "sentinel", sentinel: { downAfterMilliseconds: 50 } },
+        expect: /sentinel.downAfterMilliseconds = 50 is out of range; use a whole number from 100/,
+    },
+    {
+        why: "quorum above the servers",
+        args: { mode: "sentinel", sentinel: { quorum: 4 } },
+        expect: /sentinel.quorum = 4 is out of range; use a whole number from 1 to 3/,
+    },
+    {
+        why: "min-replicas-to-write above the replicas",
+        args: { mode: "sentinel", sentinel: { minReplicasToWrite: 3 } },
+        expect: /sentinel.minReplicasToWrite = 3 is out of range; use a whole number from 0 to 2/,
+    },
+    {
+        why: "anti-affinity misspelt",
+        args: { mode: "sentinel", podAntiAffinity: "strict" },
+        expect: /podAntiAffinity = "strict" is not accepted; use one of: "soft", "hard"/,
+    },
+    {
+        why: "managed replication directive",
+        args: { mode: "sentinel", config: { "replica-priority": "10" } },
+        expect: /config\["replica-priority"\] .*is managed by the component/,
     },
     { why: "cluster not yet available", args: { mode: "cluster" }, expect: /mode = "cluster" is not available in this version/ },
     { why: "replicas for standalone", args: { replicas: 3 }, expect: /replicas = 3 makes no sense in standalone mode/ },

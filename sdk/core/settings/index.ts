@@ -13,7 +13,7 @@ import { resolveTopology } from "./topology";
 import { RedisSettings } from "./types";
 
 export { DEFAULTS } from "./defaults";
-export { serverCount, Topology, unreachable } from "./topology";
+export { SENTINEL_DEFAULTS, SentinelTopology, serverCount, Topology, unreachable } from "./topology";
 export { EngineSettings } from "./engine";
 export { AuthSettings, PersistenceSettings, RedisSettings } from "./types";
 

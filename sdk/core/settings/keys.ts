@@ -1,4 +1,4 @@
-import { MemoryArgs, PersistenceArgs, RedisArgs, ResourcesArgs, ServiceArgs } from "../../api/args";
+import { MemoryArgs, PersistenceArgs, RedisArgs, ResourcesArgs, SentinelArgs, ServiceArgs } from "../../api/args";
 
 /**
  * The accepted keys of each argument object. Typed against the argument interfaces, so that an
@@ -8,6 +8,8 @@ export type Keys<T> = { [K in keyof Required<T>]: true };
 export const REDIS_ARGS_KEYS: Keys<RedisArgs> = {
     mode: true,
     replicas: true,
+    sentinel: true,
+    podAntiAffinity: true,
     namespace: true,
     createNamespace: true,
     engine: true,
@@ -42,3 +44,12 @@ export const SERVICE_KEYS: Keys<ServiceArgs> = { type: true, internal: true, ann
 export const MEMORY_KEYS: Keys<MemoryArgs> = { maxmemory: true, maxmemoryPercent: true };
 export const RESOURCES_KEYS: Keys<ResourcesArgs> = { requests: true, limits: true };
 export const RESOURCE_LIST_KEYS = { cpu: true, memory: true } as const;
+export const SENTINEL_KEYS: Keys<SentinelArgs> = {
+    downAfterMilliseconds: true,
+    failoverTimeoutMilliseconds: true,
+    parallelSyncs: true,
+    quorum: true,
+    minReplicasToWrite: true,
+    minReplicasMaxLagSeconds: true,
+    allowFewerThanThreeServers: true,
+};

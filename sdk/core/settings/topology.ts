@@ -1,17 +1,27 @@
-import { RedisArgs, RedisMode } from "../../api/args";
+import { PodAntiAffinity, RedisArgs, RedisMode } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
-import { ChildName, nameBudget, standaloneChildNames } from "../names";
+import { ChildName, nameBudget, sentinelChildNames, standaloneChildNames } from "../names";
+import { SENTINEL_KEYS } from "./keys";
 
 /** One Redis server, no replication. */
 export interface StandaloneTopology {
     kind: typeof RedisMode.Standalone;
 }
 
-/** A master, its replicas and a Sentinel quorum that fails over between them. */
+/** A master, its replicas and a Sentinel beside each server, which fail over between them. */
 export interface SentinelTopology {
     kind: typeof RedisMode.Sentinel;
-    /** Redis servers in all: one master and `servers - 1` replicas. */
+    /** Redis servers in all: one master and `servers - 1` replicas; one Sentinel in each pod. */
     servers: number;
+    /** The name the Sentinels monitor the master under: the component's name. */
+    masterName: string;
+    downAfterMilliseconds: number;
+    failoverTimeoutMilliseconds: number;
+    parallelSyncs: number;
+    quorum: number;
+    minReplicasToWrite: number;
+    minReplicasMaxLagSeconds: number;
+    podAntiAffinity: PodAntiAffinity;
 }
 
 /** Redis Cluster: keys sharded over masters, each with replicas. */
@@ -43,15 +53,86 @@ export function resolveTopology(check: ArgumentChecker, name: string, args: Redi
                     "use 1, or leave it unset",
                 );
             }
+            if (args.sentinel !== undefined) {
+                check.fail("sentinel", args.sentinel, 'applies to mode "sentinel" only', 'set mode: "sentinel", or remove it');
+            }
             checkNameBudget(check, name, standaloneChildNames(name));
             return { kind: RedisMode.Standalone };
         }
-        case RedisMode.Sentinel:
+        case RedisMode.Sentinel: {
+            const topology = resolveSentinel(check, name, args);
+            checkNameBudget(check, name, sentinelChildNames(name, topology.servers - 1));
+            return topology;
+        }
         case RedisMode.Cluster:
-            return check.fail("mode", mode, "is not available in this version", `use "${RedisMode.Standalone}"`);
+            return check.fail("mode", mode, "is not available in this version", `use "${RedisMode.Standalone}" or "${RedisMode.Sentinel}"`);
         default:
             return unreachable(mode);
     }
+}
+
+/** Defaults of the Sentinel topology; see SentinelArgs for what each does. */
+export const SENTINEL_DEFAULTS = {
+    servers: 3,
+    downAfterMilliseconds: 2000,
+    failoverTimeoutMilliseconds: 10000,
+    parallelSyncs: 1,
+    minReplicasToWrite: 1,
+    minReplicasMaxLagSeconds: 5,
+} as const;
+
+function resolveSentinel(check: ArgumentChecker, name: string, args: RedisArgs): SentinelTopology {
+    const sentinel = args.sentinel ?? {};
+    check.knownKeys("sentinel", sentinel, SENTINEL_KEYS);
+    const allowFewer = check.boolean("sentinel.allowFewerThanThreeServers", sentinel.allowFewerThanThreeServers, false);
+    const servers = check.integer("replicas", args.replicas, SENTINEL_DEFAULTS.servers, 1, 9);
+    if (servers < 3 && !allowFewer) {
+        check.fail(
+            "replicas",
+            servers,
+            "leaves no Sentinel majority after the loss of one pod, so no failover could happen",
+            "use 3 or more, or set sentinel.allowFewerThanThreeServers to accept it",
+        );
+    }
+    const downAfterMilliseconds = check.integer(
+        "sentinel.downAfterMilliseconds",
+        sentinel.downAfterMilliseconds,
+        SENTINEL_DEFAULTS.downAfterMilliseconds,
+        100,
+        600_000,
+    );
+    const failoverTimeoutMilliseconds = check.integer(
+        "sentinel.failoverTimeoutMilliseconds",
+        sentinel.failoverTimeoutMilliseconds,
+        SENTINEL_DEFAULTS.failoverTimeoutMilliseconds,
+        1000,
+        3_600_000,
+    );
+    const majority = Math.floor(servers / 2) + 1;
+    return {
+        kind: RedisMode.Sentinel,
+        servers,
+        masterName: name,
+        downAfterMilliseconds,
+        failoverTimeoutMilliseconds,
+        parallelSyncs: check.integer("sentinel.parallelSyncs", sentinel.parallelSyncs, SENTINEL_DEFAULTS.parallelSyncs, 1, 8),
+        quorum: check.integer("sentinel.quorum", sentinel.quorum, majority, 1, servers),
+        minReplicasToWrite: check.integer(
+            "sentinel.minReplicasToWrite",
+            sentinel.minReplicasToWrite,
+            Math.min(SENTINEL_DEFAULTS.minReplicasToWrite, servers - 1),
+            0,
+            servers - 1,
+        ),
+        minReplicasMaxLagSeconds: check.integer(
+            "sentinel.minReplicasMaxLagSeconds",
+            sentinel.minReplicasMaxLagSeconds,
+            SENTINEL_DEFAULTS.minReplicasMaxLagSeconds,
+            1,
+            3600,
+        ),
+        podAntiAffinity: check.oneOf("podAntiAffinity", args.podAntiAffinity, PodAntiAffinity, PodAntiAffinity.Soft),
+    };
 }
 
 /** How many servers a topology runs: the StatefulSet's replicas. */

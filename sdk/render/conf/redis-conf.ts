@@ -1,5 +1,6 @@
 import { PATHS, PodPaths, REDIS_PORT } from "../../core/constants";
-import { RedisSettings } from "../../core/settings";
+import { RedisMode } from "../../api/args";
+import { RedisSettings, unreachable } from "../../core/settings";
 
 /**
  * The redis.conf of a deployment. It holds no secret: the password is written by the start
@@ -52,6 +53,7 @@ export function renderRedisConf(settings: RedisSettings, paths: PodPaths = PATHS
         ...("maxmemory-clients" in settings.config ? [] : [`maxmemory-clients ${settings.memory.maxmemoryClientsBytes}`]),
         "",
     ];
+    lines.push(...replicationLines(settings, paths));
     lines.push("# From the component's config argument");
     for (const [directive, value] of Object.entries(settings.config)) {
         lines.push(`${directive} ${value}`);
@@ -63,4 +65,31 @@ export function renderRedisConf(settings: RedisSettings, paths: PodPaths = PATHS
         "",
     );
     return lines.join("\n");
+}
+
+/** What the topology adds: nothing for one server; for replication, the rules of the master and its replicas. */
+function replicationLines(settings: RedisSettings, paths: PodPaths): string[] {
+    const topology = settings.topology;
+    switch (topology.kind) {
+        case RedisMode.Standalone:
+            return [];
+        case RedisMode.Sentinel:
+            return [
+                "# Replication. Whether this server starts as the master or as a replica, and of whom, is",
+                "# decided at start and written to the file included here; Sentinel changes it at runtime.",
+                "# A master refuses writes when fewer replicas than min-replicas-to-write acknowledged the",
+                "# stream within min-replicas-max-lag seconds: a master cut off from its replicas stops taking",
+                "# writes that a failover would discard.",
+                `min-replicas-to-write ${topology.minReplicasToWrite}`,
+                `min-replicas-max-lag ${topology.minReplicasMaxLagSeconds}`,
+                "replica-read-only yes",
+                "replica-serve-stale-data yes",
+                `include ${paths.roleConf}`,
+                "",
+            ];
+        case RedisMode.Cluster:
+            throw new Error("mode cluster has no redis.conf yet");
+        default:
+            return unreachable(topology);
+    }
 }

@@ -1,7 +1,9 @@
 import * as crypto from "crypto";
-import { REDIS_CONF_KEY } from "../../core/constants";
-import { RedisSettings } from "../../core/settings";
+import { RedisMode } from "../../api/args";
+import { REDIS_CONF_KEY, SENTINEL_CONF_KEY } from "../../core/constants";
+import { RedisSettings, unreachable } from "../../core/settings";
 import { renderRedisConf } from "../conf/redis-conf";
+import { renderSentinelConf } from "../conf/sentinel-conf";
 import { podScripts } from "../scripts";
 import { metadataFor } from "./labels";
 
@@ -16,7 +18,22 @@ export function configMapFor(settings: RedisSettings) {
 }
 
 export function configMapData(settings: RedisSettings): Record<string, string> {
-    return { [REDIS_CONF_KEY]: renderRedisConf(settings), ...podScripts() };
+    return { ...configFiles(settings), ...podScripts(settings) };
+}
+
+/** The configuration files of a topology, by ConfigMap key; the pods mount them in `PATHS.configDir`. */
+export function configFiles(settings: RedisSettings): Record<string, string> {
+    const topology = settings.topology;
+    switch (topology.kind) {
+        case RedisMode.Standalone:
+            return { [REDIS_CONF_KEY]: renderRedisConf(settings) };
+        case RedisMode.Sentinel:
+            return { [REDIS_CONF_KEY]: renderRedisConf(settings), [SENTINEL_CONF_KEY]: renderSentinelConf(topology) };
+        case RedisMode.Cluster:
+            throw new Error("mode cluster has no configuration yet");
+        default:
+            return unreachable(topology);
+    }
 }
 
 /**

@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { DATA_CLAIM_TEMPLATE, PATHS, REDIS_CONF_KEY, REDIS_CONTAINER, REDIS_PORT, REDIS_PORT_NAME, SCRIPTS } from "../../core/constants";
+import { DATA_CLAIM_TEMPLATE, PATHS, REDIS_CONTAINER, REDIS_PORT, REDIS_PORT_NAME, SCRIPTS } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
-import { scriptEnv, scriptPath } from "../scripts";
+import { scriptEnv, scriptPath, scriptsOf } from "../scripts";
+import { configFiles } from "./config";
 import { containerSecurityContext, definedOnly, memoryVolume } from "./pod";
 
 /**
@@ -27,8 +28,9 @@ export const PROBE_RESTART_GRACE_SECONDS = 15;
 
 type ProbeKind = keyof typeof PROBES;
 
-function probe(kind: ProbeKind) {
-    const timing = PROBES[kind];
+/** An exec probe running probe.sh (of the server, or of the Sentinel when PROBE_TARGET says so). */
+export function probe(kind: ProbeKind, timings: typeof PROBES = PROBES) {
+    const timing = timings[kind];
     // The script stops waiting a second before the kubelet does, so that it reports why.
     const scriptTimeout = Math.max(1, timing.timeoutSeconds - 1);
     return {
@@ -89,14 +91,18 @@ export function serverVolumes(settings: RedisSettings) {
     return [
         {
             name: SERVER_VOLUMES.config,
-            configMap: { name: names.configMap, items: [{ key: REDIS_CONF_KEY, path: REDIS_CONF_KEY }], defaultMode: 0o444 },
+            configMap: {
+                name: names.configMap,
+                items: Object.keys(configFiles(settings)).map((key) => ({ key, path: key })),
+                defaultMode: 0o444,
+            },
         },
         {
             name: SERVER_VOLUMES.scripts,
             configMap: {
                 name: names.configMap,
                 // Flat, under their keys: the scripts find the library next to themselves.
-                items: Object.values(SCRIPTS).map(({ key }) => ({ key, path: key })),
+                items: scriptsOf(settings).map(({ key }) => ({ key, path: key })),
                 defaultMode: 0o555,
             },
         },

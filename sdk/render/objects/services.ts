@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { REDIS_PORT, REDIS_PORT_NAME } from "../../core/constants";
+import { REDIS_PORT, REDIS_PORT_NAME, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { metadataFor, selectorLabels } from "./labels";
 
@@ -11,12 +11,21 @@ const servicePort = {
     appProtocol: "redis",
 };
 
+/** The Sentinel port on the Services of mode sentinel. */
+export const sentinelServicePort = {
+    name: SENTINEL_PORT_NAME,
+    port: SENTINEL_PORT,
+    targetPort: SENTINEL_PORT_NAME,
+    protocol: "TCP",
+    appProtocol: "redis",
+};
+
 /**
  * The StatefulSet's governing Service: gives each pod the stable name
- * `<pod>.<headless>.<namespace>.svc.cluster.local`. Not-ready pods are published too, so
+ * `<pod>.<headless>.<namespace>.svc.cluster.local`, with the ports of every role. Not-ready pods are published too, so
  * that peers can find a pod while it starts, before it is ready to take clients.
  */
-export function headlessServiceFor(settings: RedisSettings) {
+export function headlessServiceFor(settings: RedisSettings, extraPorts: (typeof sentinelServicePort)[] = []) {
     return {
         apiVersion: "v1" as const,
         kind: "Service" as const,
@@ -26,7 +35,26 @@ export function headlessServiceFor(settings: RedisSettings) {
             clusterIP: "None",
             publishNotReadyAddresses: true,
             selector: selectorLabels(settings),
-            ports: [servicePort],
+            ports: [servicePort, ...extraPorts],
+        },
+    } satisfies k8s.types.input.core.v1.Service;
+}
+
+/**
+ * Mode sentinel: the Service over every ready pod's Sentinel, which Sentinel-aware clients ask
+ * for the current master. It has the client Service's type and annotations.
+ */
+export function sentinelServiceFor(settings: RedisSettings) {
+    const { service } = settings;
+    return {
+        apiVersion: "v1" as const,
+        kind: "Service" as const,
+        metadata: metadataFor(settings, settings.names.sentinelService, { annotations: service.annotations }),
+        spec: {
+            type: service.type,
+            selector: selectorLabels(settings),
+            ports: [sentinelServicePort],
+            ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
         },
     } satisfies k8s.types.input.core.v1.Service;
 }

@@ -8,6 +8,7 @@ export interface StatefulSetParts {
     /** The governing (headless) Service. */
     serviceName: string;
     replicas: number;
+    podManagementPolicy: "OrderedReady" | "Parallel";
     /** Claim templates and their retention policy; empty for a role without volumes. */
     claims: object;
     /** The container the tools default to (`kubectl exec`, `kubectl logs`). */
@@ -28,7 +29,7 @@ export function statefulSetFor(settings: RedisSettings, parts: StatefulSetParts,
         spec: {
             serviceName: parts.serviceName,
             replicas: parts.replicas,
-            podManagementPolicy: "OrderedReady",
+            podManagementPolicy: parts.podManagementPolicy,
             updateStrategy: { type: "RollingUpdate" },
             revisionHistoryLimit: 10,
             selector: { matchLabels: selectorLabels(settings) },

@@ -32,3 +32,40 @@ redis_cli() {
     shift
     timeout "$redis_cli_seconds" "$ENGINE_CLI" --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
+
+# quoted_password: the password from the mounted Secret, escaped for a double-quoted value of
+# redis.conf or sentinel.conf, which understand backslash escapes: \ and " are escaped so that
+# any password survives. sed reads the password from stdin, never from its arguments.
+quoted_password() {
+    : "${REDIS_PASSWORD_FILE:?REDIS_PASSWORD_FILE is not set}"
+    tr -d '\n' < "$REDIS_PASSWORD_FILE" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
+}
+
+# check_password_file: the mounted password exists, and is one line.
+check_password_file() {
+    : "${REDIS_PASSWORD_FILE:?REDIS_PASSWORD_FILE is not set}"
+    if [ ! -s "$REDIS_PASSWORD_FILE" ]; then
+        log "the password file $REDIS_PASSWORD_FILE is missing or empty"
+        return 1
+    fi
+    if [ "$(grep -c '' "$REDIS_PASSWORD_FILE")" -gt 1 ]; then
+        log "the password in $REDIS_PASSWORD_FILE spans several lines"
+        return 1
+    fi
+}
+
+# promotable_once_synchronised SECONDS: a replica that started without data has replica-priority 0
+# (Sentinel never promotes it); once its link to the master is up and the first synchronisation
+# is done, it becomes eligible (priority 100). A server that is not such a replica is left alone.
+promotable_once_synchronised() {
+    sync_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
+    case "$sync_state" in
+        *role:slave*master_link_status:up*) ;;
+        *) return 0 ;;
+    esac
+    case "$sync_state" in
+        *master_sync_in_progress:1*) return 0 ;;
+    esac
+    [ "$(redis_cli "$1" config get replica-priority | tail -n 1)" = 0 ] || return 0
+    redis_cli "$1" config set replica-priority 100 > /dev/null && log "synchronised with the master: now eligible for promotion"
+}

@@ -3,6 +3,18 @@
 #
 # Usage: probe.sh startup|readiness|liveness TIMEOUT_SECONDS
 #
+# With PROBE_TARGET=sentinel (the Sentinel sidecar's environment) it probes the Sentinel on
+# $SENTINEL_PORT instead of the server, and once the Sentinel answers it sets two of its periods
+# (SENTINEL DEBUG; they are not sentinel.conf directives):
+#   info-period     how often it reads INFO from the servers: $SENTINEL_INFO_PERIOD_MILLISECONDS
+#                   instead of 10 s. A failover promotes the replica with the largest replication
+#                   offset as of the Sentinel's last INFO: read more often than
+#                   down-after-milliseconds, that INFO was taken after the master stopped, so the
+#                   promoted replica holds every write another replica acknowledged (WAIT).
+#   publish-period  how often it tells the others its configuration (hello messages):
+#                   $SENTINEL_PUBLISH_PERIOD_MILLISECONDS instead of 2 s, so that every Sentinel
+#                   names a new master sooner after a failover.
+#
 #   liveness   passes on any reply to PING, error replies included: MISCONF (a full disk, a
 #              failed save), LOADING, BUSY (a long script), NOAUTH/WRONGPASS all come from a
 #              live event loop, and a restart would not cure them (it would cost a reload, or
@@ -11,7 +23,10 @@
 #   startup    the same test as liveness: it holds liveness off until Redis first answers,
 #              however long it then spends loading its dataset.
 #   readiness  passes only on PONG: the server takes clients. Otherwise it prints why (the
-#              reply, or the absence of one), which the kubelet shows in its events.
+#              reply, or the absence of one), which the kubelet shows in its events. It never
+#              depends on another server: a replica whose master is gone stays ready. A replica
+#              that started without data (replica-priority 0, see role.sh) becomes eligible for
+#              promotion here, once it has synchronised with its master.
 #
 # The password reaches the cli ($ENGINE_CLI: redis-cli or valkey-cli) through REDISCLI_AUTH,
 # never through its arguments.
@@ -23,6 +38,10 @@ set -eu
 usage="usage: probe.sh startup|readiness|liveness TIMEOUT_SECONDS"
 kind="${1:?$usage}"
 timeout_seconds="${2:?$usage}"
+target="${PROBE_TARGET:-server}"
+if [ "$target" = sentinel ]; then
+    REDIS_PORT="${SENTINEL_PORT:?SENTINEL_PORT is not set}"
+fi
 log_tag="probe $kind"
 case "$kind" in
     startup | readiness | liveness) ;;
@@ -58,4 +77,11 @@ if [ "$kind" = readiness ] && [ "$reply" != PONG ]; then
     log "not serving: $reply"
     exit 1
 fi
+case "$target:$kind" in
+    server:readiness) promotable_once_synchronised "$timeout_seconds" || true ;;
+    sentinel:startup | sentinel:readiness)
+        redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:?}" \
+            publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:?}" > /dev/null || true
+        ;;
+esac
 exit 0

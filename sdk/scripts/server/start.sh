@@ -18,18 +18,8 @@ set -eu
 : "${REDIS_AUTH_CONF:?REDIS_AUTH_CONF is not set}"
 log_tag=start
 
-if [ ! -s "$REDIS_PASSWORD_FILE" ]; then
-    log "the password file $REDIS_PASSWORD_FILE is missing or empty"
-    exit 1
-fi
-if [ "$(grep -c '' "$REDIS_PASSWORD_FILE")" -gt 1 ]; then
-    log "the password in $REDIS_PASSWORD_FILE spans several lines"
-    exit 1
-fi
-
-# Inside double quotes redis.conf understands backslash escapes: escape \ and " so that any
-# password survives. sed reads the password from stdin, not from its arguments.
-escaped=$(tr -d '\n' < "$REDIS_PASSWORD_FILE" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')
+check_password_file
+escaped=$(quoted_password)
 
 umask 077
 tmp="$REDIS_AUTH_CONF.tmp"

@@ -4,3 +4,5 @@ export * from "./faults";
 export * from "./fixtures";
 export * from "./kube";
 export * from "./wait";
+export * from "./sentinel";
+export * from "./ha";

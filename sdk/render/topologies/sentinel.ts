@@ -1,0 +1,56 @@
+import { SCRIPTS } from "../../core/constants";
+import { RedisSettings, SentinelTopology } from "../../core/settings";
+import { podBase } from "../objects/pod";
+import { disruptionBudgetFor, spreadPods } from "../objects/scheduling";
+import { sentinelContainer } from "../objects/sentinel";
+import { serverContainer, serverVolumes } from "../objects/server";
+import { sentinelServiceFor, sentinelServicePort } from "../objects/services";
+import { DeployTimeValues, Rendered } from "../rendered";
+import { scriptPath, sentinelScriptEnv } from "../scripts";
+import { renderServerSet } from "./server-set";
+
+/**
+ * Every object of a Sentinel deployment: `servers` Redis pods, each a server and a Sentinel
+ * sidecar, kept on different nodes; a Service over the Sentinels for Sentinel-aware clients; a
+ * PodDisruptionBudget.
+ *
+ * Why sidecars rather than a StatefulSet of Sentinels: on three nodes, losing a node loses a
+ * Sentinel either way; sidecars keep the Sentinel's state on the server's volume (so it survives
+ * pod recreation and full restarts without volumes of its own) and let the server's start ask its
+ * own Sentinel, started first, who the master is. A rolling update restarts one Sentinel at a
+ * time, which never breaks the majority.
+ *
+ * The pods start in parallel: the role decision (scripts/server/role.sh) never needs another pod
+ * to be Ready first, and an ordered start could hold the pods behind a master that waits for a
+ * failover.
+ */
+export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTopology, values: DeployTimeValues<T>): Rendered[] {
+    const env = sentinelScriptEnv(
+        topology,
+        { names: settings.names, namespace: settings.namespace },
+        settings.terminationGracePeriodSeconds,
+    );
+    const server = serverContainer(settings);
+    const { rendered, add, namespace } = renderServerSet(settings, values, {
+        replicas: topology.servers,
+        podManagementPolicy: "Parallel",
+        headlessPorts: [sentinelServicePort],
+        podSpec: {
+            ...podBase(settings),
+            ...spreadPods(settings, topology.podAntiAffinity),
+            initContainers: [sentinelContainer(settings, env)],
+            containers: [
+                {
+                    ...server,
+                    command: ["sh", scriptPath(SCRIPTS.serverRole)],
+                    env: [...server.env, ...env],
+                    lifecycle: { preStop: { exec: { command: ["sh", scriptPath(SCRIPTS.serverPreStop)] } } },
+                },
+            ],
+            volumes: serverVolumes(settings),
+        },
+    });
+    add({ key: "client", object: sentinelServiceFor(settings), after: namespace });
+    add({ key: "disruption-budget", object: disruptionBudgetFor(settings), after: namespace });
+    return rendered;
+}

@@ -1,0 +1,127 @@
+# shellcheck shell=sh
+# What the scripts of mode sentinel share: asking the Sentinels and the servers of the other pods
+# who the master is. Sourced after lib-common.sh, never run:
+#
+#   # shellcheck source=../lib/sentinel.sh
+#   . "$(dirname "$0")/lib-sentinel.sh"
+#
+# Every pod runs a server and a Sentinel. Peers are named by their stable host names
+# (<pod>.<headless Service>.<namespace>.svc.cluster.local), never by IP: a recreated pod keeps its
+# name and gets a new address.
+#
+# Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, HEADLESS_DOMAIN,
+# PEER_HOSTS (every pod's host name, ordinal 0 first), and REDISCLI_AUTH (see use_password).
+
+: "${SENTINEL_PORT:?SENTINEL_PORT is not set}"
+: "${MASTER_NAME:?MASTER_NAME is not set}"
+: "${POD_NAME:?POD_NAME is not set}"
+: "${HEADLESS_DOMAIN:?HEADLESS_DOMAIN is not set}"
+: "${PEER_HOSTS:?PEER_HOSTS is not set}"
+
+SELF_HOST="$POD_NAME.$HEADLESS_DOMAIN"
+# The master of a new deployment: the first pod.
+# shellcheck disable=SC2034 # for the scripts that source this file
+BOOTSTRAP_HOST=${PEER_HOSTS%% *}
+
+# cli_at HOST PORT SECONDS COMMAND...: the engine's cli against another pod, given up after SECONDS.
+cli_at() {
+    cli_host=$1
+    cli_port=$2
+    cli_seconds=$3
+    shift 3
+    timeout "$cli_seconds" "$ENGINE_CLI" --no-auth-warning -h "$cli_host" -p "$cli_port" "$@" 2>/dev/null
+}
+
+# ask_every PORT COMMAND...: sends COMMAND to every pod's PORT at once (a silent peer costs one
+# second, not one second each) and prints "HOST<TAB>REPLY" for each answer, the reply's lines
+# joined by spaces.
+ask_every() {
+    ask_port=$1
+    shift
+    ask_dir=$(mktemp -d)
+    ask_index=0
+    for ask_host in $PEER_HOSTS; do
+        ask_index=$((ask_index + 1))
+        (
+            reply=$(cli_at "$ask_host" "$ask_port" 1 "$@") || exit 0
+            printf '%s\t%s\n' "$ask_host" "$(printf '%s' "$reply" | tr -s '\r\n' '  ')" > "$ask_dir/$ask_index"
+        ) &
+    done
+    wait
+    cat "$ask_dir"/* 2>/dev/null || true
+    rm -rf "$ask_dir"
+}
+
+# is_host NAME: NAME looks like a pod's host name (a Sentinel with no master answers nothing).
+is_host() {
+    case "$1" in
+        "" | *[!a-z0-9.-]*) return 1 ;;
+        *.*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# sentinels_master: the master's host name that most answering Sentinels give; nothing when no
+# Sentinel knows a master (a new deployment, or every Sentinel's state lost).
+sentinels_master() {
+    ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
+        while IFS="$(printf '\t')" read -r _ reply; do
+            host=${reply%% *}
+            if is_host "$host"; then printf '%s\n' "$host"; fi
+        done | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'
+}
+
+# sentinels_known_replicas: the most replicas any answering Sentinel knows of the master.
+sentinels_known_replicas() {
+    ask_every "$SENTINEL_PORT" sentinel master "$MASTER_NAME" |
+        awk -F '\t' '{
+            n = split($2, words, " ")
+            for (i = 1; i < n; i++) if (words[i] == "num-slaves" && words[i + 1] + 0 > most) most = words[i + 1] + 0
+        } END { print most + 0 }'
+}
+
+# servers_master: the host name of another pod whose server runs as a master, if any.
+servers_master() {
+    ask_every "$REDIS_PORT" info replication |
+        awk -F '\t' -v self="$SELF_HOST" '$1 != self && $2 ~ /role:master/ { print $1; exit }'
+}
+
+# servers_answering: how many other pods' servers answer at all.
+servers_answering() {
+    ask_every "$REDIS_PORT" ping | awk -F '\t' -v self="$SELF_HOST" '$1 != self' | grep -c '' || true
+}
+
+# now_ms: the time in milliseconds.
+now_ms() {
+    date +%s%3N
+}
+
+# view_fresh_since SENTINEL_HOST SINCE_MS: that Sentinel has read INFO from every replica it knows
+# after SINCE_MS. Its choice of the replica to promote rests on their replication offsets as of
+# that INFO: read after the master stopped, they are final, and the promoted replica is the one
+# with the most data.
+view_fresh_since() {
+    age_limit=$(($(now_ms) - $2))
+    cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
+        awk -v limit="$age_limit" '
+            previous == "info-refresh" { seen++; if ($0 + 0 >= limit) stale++ }
+            { previous = $0 }
+            END { exit (seen > 0 && stale == 0) ? 0 : 1 }'
+}
+
+# failover_after SINCE_MS WAIT_SECONDS: asks a Sentinel to fail over, once its view of the
+# replicas is newer than SINCE_MS (waiting at most WAIT_SECONDS for that). Tries the Sentinels one
+# after the other; prints the reply it got.
+failover_after() {
+    failover_deadline=$(($(date +%s) + $2))
+    for sentinel_host in $PEER_HOSTS; do
+        until view_fresh_since "$sentinel_host" "$1"; do
+            [ "$(date +%s)" -lt "$failover_deadline" ] || break
+            sleep 0.1
+        done
+        reply=$(cli_at "$sentinel_host" "$SENTINEL_PORT" 2 sentinel failover "$MASTER_NAME") || continue
+        printf '%s: %s\n' "$sentinel_host" "$reply"
+        case "$reply" in OK | *INPROG*) return 0 ;; esac
+    done
+    return 1
+}

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Mode sentinel: decides, before the server starts, whether it starts as the master or as a
+# replica and of whom, writes that to $REDIS_ROLE_CONF (which redis.conf includes), then runs
+# start.sh. The pod's Sentinel is a sidecar that the kubelet starts first, so its persisted view
+# is available here.
+#
+# The rules, in order:
+#   1. The Sentinels name another server: replicate from it.
+#   2. The Sentinels name this server, and know replicas of it: this server stopped while it was
+#      the master (a crash, a lost node) and a replica may hold writes this server never
+#      persisted. It must not come back as the master: it asks the Sentinels to fail over, and
+#      starts as a replica of the server they promote. Only when no other server has answered for
+#      $LONELY_SECONDS, or nothing was promoted after $FAILOVER_WAIT_SECONDS, does it start as the
+#      master with the data on its volume, saying why.
+#   3. The Sentinels name this server and know no replica (a new deployment): the master.
+#   4. No Sentinel answers with a master: a server already running as the master, else the
+#      first pod (a new deployment).
+# A replica that starts without a dataset is not eligible for promotion (replica-priority 0)
+# until it has synchronised once (probe.sh), so an empty server can never become the master
+# and wipe the others by resynchronisation.
+#
+# Environment: that of start.sh and lib-sentinel.sh, and REDIS_ROLE_CONF, REDIS_DATA_DIR,
+# LONELY_SECONDS, FAILOVER_WAIT_SECONDS.
+set -eu
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/lib-common.sh"
+# shellcheck source=../lib/sentinel.sh
+. "$(dirname "$0")/lib-sentinel.sh"
+
+: "${REDIS_ROLE_CONF:?REDIS_ROLE_CONF is not set}"
+: "${REDIS_DATA_DIR:?REDIS_DATA_DIR is not set}"
+: "${LONELY_SECONDS:?LONELY_SECONDS is not set}"
+: "${FAILOVER_WAIT_SECONDS:?FAILOVER_WAIT_SECONDS is not set}"
+log_tag=role
+
+check_password_file
+use_password
+
+# has_dataset: this volume holds data written by a server (a snapshot or an append-only file).
+has_dataset() {
+    [ -s "$REDIS_DATA_DIR/dump.rdb" ] || [ -n "$(ls -A "$REDIS_DATA_DIR/appendonlydir" 2>/dev/null)" ]
+}
+
+master=
+started_ms=$(now_ms)
+started=$(date +%s)
+last_answer=$started
+failover_requested=no
+while :; do
+    master=$(sentinels_master)
+    if [ -z "$master" ]; then
+        master=$(servers_master)
+        if [ -n "$master" ]; then
+            log "no Sentinel names a master; $master runs as one"
+        else
+            master=$BOOTSTRAP_HOST
+            log "no Sentinel names a master and no server runs as one: a new deployment, whose master is $master"
+        fi
+        break
+    fi
+    if [ "$master" != "$SELF_HOST" ]; then
+        log "the Sentinels name $master the master"
+        break
+    fi
+    known=$(sentinels_known_replicas)
+    if [ "$known" -eq 0 ]; then
+        log "the Sentinels name this server the master and know no replica of it"
+        break
+    fi
+    if [ "$failover_requested" = no ]; then
+        log "the Sentinels name this server the master and know $known replicas: it stopped as the master, so a replica is promoted instead"
+        # The replicas stopped receiving writes when this server stopped, before this start: a
+        # Sentinel whose view of them is newer than this start promotes the one with the most data.
+        if reply=$(failover_after "$started_ms" 3); then
+            failover_requested=yes
+        fi
+        log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
+    fi
+    now=$(date +%s)
+    if [ "$(servers_answering)" -gt 0 ]; then
+        last_answer=$now
+    fi
+    if [ $((now - last_answer)) -ge "$LONELY_SECONDS" ]; then
+        log "no other server has answered for ${LONELY_SECONDS}s: starting as the master with the data on this volume"
+        break
+    fi
+    if [ $((now - started)) -ge "$FAILOVER_WAIT_SECONDS" ]; then
+        log "no replica was promoted within ${FAILOVER_WAIT_SECONDS}s: starting as the master with the data on this volume"
+        break
+    fi
+    sleep 1
+done
+
+umask 077
+tmp="$REDIS_ROLE_CONF.tmp"
+{
+    printf 'replica-announce-ip %s\n' "$SELF_HOST"
+    if [ "$master" = "$SELF_HOST" ]; then
+        log "starting as the master"
+    else
+        log "starting as a replica of $master"
+        printf 'replicaof %s %s\n' "$master" "$REDIS_PORT"
+        if ! has_dataset; then
+            log "no dataset on this volume: not eligible for promotion until it has synchronised"
+            printf 'replica-priority 0\n'
+        fi
+    fi
+} > "$tmp"
+mv "$tmp" "$REDIS_ROLE_CONF"
+
+# The server must not inherit the password in its environment.
+unset REDISCLI_AUTH
+exec sh "$(dirname "$0")/server-start.sh"

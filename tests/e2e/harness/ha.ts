@@ -1,0 +1,477 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import Redis from "ioredis";
+import { RedisArgs } from "../../../sdk/api/args";
+import { localVolumePath, podHost, resourceNames } from "../../../sdk/core/names";
+import { renderRedis } from "../../../tools/render";
+import { Loose } from "../../support/loose";
+import { Cluster, KUBECONFIG, podReady } from "./cluster";
+import { Faults, inNodeMounts } from "./faults";
+import { KubeObject } from "./kube";
+import { AckedWriter, ClusterDns, sentinelClient } from "./sentinel";
+import { waitFor } from "./wait";
+
+/** What the clients saw through one fault, and how it ended. */
+export interface FaultResult {
+    label: string;
+    masterBefore: string;
+    masterAfter: string;
+    /** The longest time without an acknowledged WAIT write, from the fault on. */
+    pauseMs: number;
+    /** The same for the plain writer. */
+    plainPauseMs: number;
+    /** From the fault until the deployment was whole again (see `healthy`). */
+    healthyAfterMs: number;
+    failedWaitWrites: number;
+    failedPlainWrites: number;
+    acknowledgedWaitWrites: number;
+    acknowledgedPlainWrites: number;
+    lostPlainWrites: number;
+    /** The errors the writers saw, by message (without the server's address), with counts. */
+    errors: Record<string, number>;
+}
+
+const podOf = (host: string) => host.split(".")[0];
+
+function countErrors(messages: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const message of messages) {
+        const key = message.replace(/ \(.*\)$/, "").slice(0, 80);
+        counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+}
+
+/** INFO replication of a server, as key/value pairs. */
+export async function replicationOf(ip: string, password: string, port = 6379): Promise<Record<string, string>> {
+    const redis = new Redis({
+        host: ip,
+        port,
+        password,
+        lazyConnect: true,
+        connectTimeout: 1000,
+        commandTimeout: 1000,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+    });
+    redis.on("error", () => undefined);
+    try {
+        await redis.connect();
+        const info = await redis.info("replication");
+        return Object.fromEntries(
+            info
+                .split("\r\n")
+                .filter((line) => line.includes(":"))
+                .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]),
+        );
+    } finally {
+        redis.disconnect();
+    }
+}
+
+/** A Sentinel's view: the replicas and other Sentinels it knows, as field maps. */
+export async function sentinelView(
+    ip: string,
+    password: string,
+    masterName: string,
+): Promise<{ replicas: Record<string, string>[]; sentinels: Record<string, string>[] }> {
+    const redis = new Redis({
+        host: ip,
+        port: 26379,
+        password,
+        lazyConnect: true,
+        connectTimeout: 1000,
+        commandTimeout: 1000,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+    });
+    redis.on("error", () => undefined);
+    const fields = (list: string[][]) =>
+        list.map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])));
+    try {
+        await redis.connect();
+        const replicas = (await redis.call("SENTINEL", "replicas", masterName)) as string[][];
+        const sentinels = (await redis.call("SENTINEL", "sentinels", masterName)) as string[][];
+        return { replicas: fields(replicas), sentinels: fields(sentinels) };
+    } finally {
+        redis.disconnect();
+    }
+}
+
+/** The master a Sentinel names, or nothing when it does not answer. */
+export async function sentinelMaster(ip: string, password: string, masterName: string): Promise<string | undefined> {
+    const redis = new Redis({
+        host: ip,
+        port: 26379,
+        password,
+        lazyConnect: true,
+        connectTimeout: 1000,
+        commandTimeout: 1000,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+    });
+    redis.on("error", () => undefined);
+    try {
+        await redis.connect();
+        const reply = (await redis.call("SENTINEL", "get-master-addr-by-name", masterName)) as string[] | null;
+        return reply?.[0];
+    } catch {
+        return undefined;
+    } finally {
+        redis.disconnect();
+    }
+}
+
+/**
+ * A Sentinel deployment on the local cluster, as the component renders it, with the checks and
+ * clients the fault matrix and the failover benchmark share: `healthy` (the deployment is whole),
+ * `throughFault` (writers through a fault, every WAIT-acknowledged write checked on every server).
+ */
+export class SentinelDeployment {
+    readonly volumeRoot = "/var/lib/kr-e2e-volumes";
+    readonly nodes = ["kr-node-1", "kr-node-2", "kr-node-3"];
+    readonly args: RedisArgs;
+    password = "";
+    dns!: ClusterDns;
+    private readonly names;
+
+    constructor(
+        readonly cluster: Cluster,
+        readonly faults: Faults,
+        readonly namespace: string,
+        readonly name: string,
+        image: string,
+    ) {
+        this.names = resourceNames(name);
+        this.args = {
+            mode: "sentinel",
+            namespace,
+            image,
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } },
+            persistence: { size: "1Gi", localVolumes: { path: this.volumeRoot, nodeNames: this.nodes } },
+        };
+    }
+
+    pods(servers = 3): string[] {
+        return Array.from({ length: servers }, (_, ordinal) => `${this.name}-${ordinal}`);
+    }
+
+    hostOf(pod: string): string {
+        return podHost(this.names, Number(pod.slice(pod.lastIndexOf("-") + 1)), this.namespace);
+    }
+
+    /** Creates the namespace and the volume directories, applies the render, waits until whole; returns the ms it took. */
+    async deploy(): Promise<number> {
+        for (const [ordinal, node] of this.nodes.entries()) {
+            this.faults.nodeDirectory(node, this.volumeDirectory(ordinal));
+        }
+        await this.cluster.createNamespace(this.namespace);
+        const objects = await this.render(this.args);
+        this.password = (objects.find((o) => o.kind === "Secret") as Loose).stringData.password;
+        const start = Date.now();
+        await this.cluster.apply(objects);
+        this.dns = new ClusterDns(this.pods().map((pod) => this.hostOf(pod)));
+        await this.healthy();
+        await this.dns.start();
+        return Date.now() - start;
+    }
+
+    render(args: RedisArgs): Promise<KubeObject[]> {
+        return renderRedis(this.name, args, { showSecrets: true });
+    }
+
+    volumeDirectory(ordinal: number): string {
+        return localVolumePath(this.volumeRoot, this.namespace, this.name, ordinal);
+    }
+
+    /** Deletes the namespace and the cluster-scoped objects the deployment created. */
+    async remove(): Promise<void> {
+        this.dns?.stop();
+        await this.cluster.deleteNamespace(this.namespace);
+        for (const pv of await this.cluster.api.list("PersistentVolume")) {
+            if (pv.spec?.claimRef?.namespace === this.namespace) {
+                await this.cluster.api.delete("PersistentVolume", undefined, pv.metadata.name);
+            }
+        }
+        for (const storageClass of await this.cluster.api.list("StorageClass")) {
+            if (storageClass.metadata.name.startsWith(`${this.namespace}-`)) {
+                await this.cluster.api.delete("StorageClass", undefined, storageClass.metadata.name);
+            }
+        }
+    }
+
+    /** What the role decisions and the Sentinels did, from the pods' logs (for a failure's report). */
+    logs(): string {
+        const out: string[] = [];
+        for (const pod of this.pods()) {
+            for (const [container, pattern] of [
+                ["redis", /^(role|pre-stop|start):/],
+                [
+                    "sentinel",
+                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
+                ],
+            ] as const) {
+                for (const previous of [true, false]) {
+                    try {
+                        const log = execFileSync(
+                            this.cluster.kubectl,
+                            [
+                                "--kubeconfig",
+                                KUBECONFIG,
+                                "-n",
+                                this.namespace,
+                                "logs",
+                                pod,
+                                "-c",
+                                container,
+                                ...(previous ? ["--previous"] : []),
+                            ],
+                            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+                        );
+                        const lines = log.split("\n").filter((line) => pattern.test(line));
+                        out.push(`--- ${pod}/${container}${previous ? " (previous)" : ""}`, ...lines.slice(-40));
+                    } catch {
+                        // no such container instance
+                    }
+                }
+            }
+        }
+        return out.join("\n");
+    }
+
+    /** Pod IPs by pod name, for the pods that have one. */
+    async podIPs(servers = 3): Promise<Record<string, string>> {
+        const ips: Record<string, string> = {};
+        for (const pod of this.pods(servers)) {
+            const object = await this.cluster.pod(this.namespace, pod);
+            if (object?.status?.podIP && !object.metadata.deletionTimestamp) {
+                ips[pod] = object.status.podIP;
+            }
+        }
+        return ips;
+    }
+
+    /**
+     * The deployment is whole: every pod Ready, exactly one master, every other server a replica
+     * of it with its link up and its offset caught up, every Sentinel naming that master.
+     * Returns the master's pod.
+     */
+    async healthy(servers = 3, timeoutMs = 120000): Promise<string> {
+        let last = "";
+        try {
+            return await waitFor(
+                async () => {
+                    const ips = await this.podIPs(servers);
+                    for (const pod of this.pods(servers)) {
+                        const object = await this.cluster.pod(this.namespace, pod);
+                        if (!object || !podReady(object) || !ips[pod]) {
+                            last = `${pod} not ready`;
+                            return undefined;
+                        }
+                    }
+                    const roles = await Promise.all(this.pods(servers).map((pod) => replicationOf(ips[pod], this.password)));
+                    const masters = this.pods(servers).filter((_, i) => roles[i].role === "master");
+                    if (masters.length !== 1) {
+                        last = `masters: ${masters.join(", ") || "none"}`;
+                        return undefined;
+                    }
+                    const master = masters[0];
+                    const masterOffset = Number(roles[this.pods(servers).indexOf(master)].master_repl_offset);
+                    for (const [i, pod] of this.pods(servers).entries()) {
+                        if (pod === master) {
+                            continue;
+                        }
+                        const role = roles[i];
+                        if (
+                            role.master_host !== this.hostOf(master) ||
+                            role.master_link_status !== "up" ||
+                            Number(role.slave_repl_offset) < masterOffset
+                        ) {
+                            last = `${pod}: replica of ${role.master_host} link ${role.master_link_status} offset ${role.slave_repl_offset}/${masterOffset}`;
+                            return undefined;
+                        }
+                    }
+                    const named = await Promise.all(this.pods(servers).map((pod) => sentinelMaster(ips[pod], this.password, this.name)));
+                    if (named.some((host) => host !== this.hostOf(master))) {
+                        last = `Sentinels name ${named.join(", ")}`;
+                        return undefined;
+                    }
+                    // Every Sentinel reaches every replica (promotable) and every other Sentinel:
+                    // until then, a failover would have fewer candidates or voters.
+                    for (const pod of this.pods(servers)) {
+                        const view = await sentinelView(ips[pod], this.password, this.name);
+                        const good = view.replicas.filter(
+                            (r) => r.flags === "slave" && r["slave-priority"] !== "0" && r["master-link-status"] === "ok",
+                        );
+                        const peers = view.sentinels.filter((r) => r.flags === "sentinel");
+                        if (
+                            good.length !== servers - 1 ||
+                            view.replicas.length !== servers - 1 ||
+                            peers.length !== servers - 1 ||
+                            view.sentinels.length !== servers - 1
+                        ) {
+                            last = `the Sentinel of ${pod} sees ${good.length}/${view.replicas.length} good replicas (${view.replicas.map((r) => `${podOf(r.name)} ${r.flags} priority ${r["slave-priority"]}`).join("; ")}) and ${peers.length}/${view.sentinels.length} Sentinels`;
+                            return undefined;
+                        }
+                    }
+                    return master;
+                },
+                timeoutMs,
+                "one master, every replica in sync with it, every Sentinel naming it",
+                250,
+            );
+        } catch (error) {
+            throw new Error(`${(error as Error).message}; last seen: ${last}`, { cause: error });
+        }
+    }
+
+    /** Every key a writer saw acknowledged is on every server (read from each pod directly). */
+    async assertAllPresent(writer: AckedWriter, servers = 3, faultAt = 0): Promise<void> {
+        const acknowledged = writer.acknowledged();
+        assert.ok(acknowledged.length > 0, `${writer.prefix}: no write was acknowledged`);
+        const ips = await this.podIPs(servers);
+        for (const pod of this.pods(servers)) {
+            const redis = new Redis({
+                host: ips[pod],
+                port: 6379,
+                password: this.password,
+                lazyConnect: true,
+                retryStrategy: () => null,
+                maxRetriesPerRequest: 0,
+            });
+            redis.on("error", () => undefined);
+            await redis.connect();
+            try {
+                const missing: number[] = [];
+                for (let start = 0; start < acknowledged.length; start += 1000) {
+                    const batch = acknowledged.slice(start, start + 1000);
+                    const values = await redis.mget(batch.map((index) => `${writer.prefix}:${index}`));
+                    values.forEach((value, i) => value === null && missing.push(batch[i]));
+                }
+                const when = missing
+                    .slice(0, 5)
+                    .map((index) => writer.records.find((r) => r.index === index))
+                    .map(
+                        (r) =>
+                            `#${r?.index} sent ${(r?.sentAt ?? 0) - faultAt} ms after the fault, acknowledged ${(r?.doneAt ?? 0) - faultAt} ms after`,
+                    );
+                assert.deepEqual(
+                    missing,
+                    [],
+                    `${pod} lacks ${missing.length} of ${acknowledged.length} acknowledged ${writer.prefix} writes: ${when.join("; ")}`,
+                );
+            } finally {
+                redis.disconnect();
+            }
+        }
+    }
+
+    /**
+     * Runs a WAIT-acknowledged writer and a plain one through `fault` (which returns when it
+     * struck), waits until the deployment is whole again, checks that every WAIT-acknowledged
+     * write is on every server, and reports what the clients saw.
+     */
+    async throughFault(label: string, fault: (master: string) => Promise<number>): Promise<FaultResult> {
+        const master = await this.healthy();
+        const hosts = this.pods().map((pod) => this.hostOf(pod));
+        const waitClient = sentinelClient(this.dns, hosts, this.name, this.password, { resend: false });
+        const plainClient = sentinelClient(this.dns, hosts, this.name, this.password);
+        const waited = new AckedWriter(waitClient, `${label}:wait`, 1, 1000);
+        const plain = new AckedWriter(plainClient, `${label}:plain`);
+        try {
+            waited.start();
+            plain.start();
+            await waitFor(() => waited.acknowledged().length > 20 && plain.acknowledged().length > 20, 30000, "writes before the fault");
+            const faultAt = await fault(master);
+            const recovered = await this.healthy();
+            try {
+                await waitFor(() => waited.records.some((r) => r.ok && r.sentAt > Date.now() - 500), 30000, "writes after recovery");
+            } catch (error) {
+                const last = waited.records.slice(-3).map((r) => `#${r.index} ${r.ok ? "ok" : r.error} at ${r.doneAt - faultAt} ms`);
+                throw new Error(`${(error as Error).message}; the writer's last writes: ${last.join("; ")}`, { cause: error });
+            }
+            const healthyAt = Date.now();
+            await Promise.all([waited.stop(), plain.stop()]);
+            await this.assertAllPresent(waited, 3, faultAt);
+            return {
+                label,
+                masterBefore: master,
+                masterAfter: recovered,
+                pauseMs: waited.longestPause(faultAt),
+                plainPauseMs: plain.longestPause(faultAt),
+                healthyAfterMs: healthyAt - faultAt,
+                failedWaitWrites: waited.records.filter((r) => r.error && !r.error.startsWith("WAIT: no replica")).length,
+                failedPlainWrites: plain.failed().length,
+                acknowledgedWaitWrites: waited.acknowledged().length,
+                acknowledgedPlainWrites: plain.acknowledged().length,
+                // Plain writes: how many acknowledged ones a failover discarded (reported, not asserted).
+                lostPlainWrites: await this.missingOnMaster(plain, recovered),
+                errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
+            };
+        } finally {
+            await Promise.all([waited.stop(), plain.stop()]);
+            waitClient.disconnect();
+            plainClient.disconnect();
+        }
+    }
+
+    /** How many of a writer's acknowledged writes the master lacks. */
+    async missingOnMaster(writer: AckedWriter, master: string): Promise<number> {
+        const ips = await this.podIPs();
+        const redis = new Redis({
+            host: ips[master],
+            port: 6379,
+            password: this.password,
+            lazyConnect: true,
+            retryStrategy: () => null,
+            maxRetriesPerRequest: 0,
+        });
+        redis.on("error", () => undefined);
+        await redis.connect();
+        try {
+            const acknowledged = writer.acknowledged();
+            let missing = 0;
+            for (let start = 0; start < acknowledged.length; start += 1000) {
+                const batch = acknowledged.slice(start, start + 1000);
+                missing += (await redis.mget(batch.map((index) => `${writer.prefix}:${index}`))).filter((value) => value === null).length;
+            }
+            return missing;
+        } finally {
+            redis.disconnect();
+        }
+    }
+
+    /** Moves the master off `node` (the protected node is never faulted) with a planned failover. */
+    async masterNotOn(node: string): Promise<string> {
+        for (;;) {
+            const master = await this.healthy();
+            if ((await this.cluster.podNode(this.namespace, master)) !== node) {
+                return master;
+            }
+            const ips = await this.podIPs();
+            const sentinel = new Redis({
+                host: ips[master],
+                port: 26379,
+                password: this.password,
+                lazyConnect: true,
+                retryStrategy: () => null,
+                maxRetriesPerRequest: 0,
+            });
+            sentinel.on("error", () => undefined);
+            await sentinel.connect();
+            await sentinel.call("SENTINEL", "failover", this.name).finally(() => sentinel.disconnect());
+            await waitFor(
+                async () => (await sentinelMaster(ips[master], this.password, this.name)) !== this.hostOf(master),
+                30000,
+                "the planned failover",
+            );
+        }
+    }
+
+    /** Wipes a pod's volume on its node, as a replaced disk: the data, and the Sentinel's state with it. */
+    async wipeVolume(pod: string): Promise<void> {
+        const ordinal = Number(pod.slice(pod.lastIndexOf("-") + 1));
+        const node = this.nodes[ordinal % this.nodes.length];
+        inNodeMounts(node, ["find", this.volumeDirectory(ordinal), "-mindepth", "1", "-delete"]);
+    }
+}

@@ -1,0 +1,210 @@
+import { Resolver } from "dns/promises";
+import Redis from "ioredis";
+
+/** The cluster DNS Service (tools/cluster/README.md), reached from the host through node 1. */
+export const CLUSTER_DNS = "10.96.0.10";
+const SENTINEL_PORT = 26379;
+
+/**
+ * Names of the cluster resolved as a pod resolves them: through CoreDNS, with its cache. The host
+ * cannot resolve cluster names itself, so the Sentinel clients map every host name a Sentinel
+ * gives them (`natMap`) through this table, refreshed every `intervalMs`. A name that does not
+ * resolve keeps its last address, as a client's own cache would.
+ */
+export class ClusterDns {
+    private readonly resolver = new Resolver({ timeout: 1000, tries: 1 });
+    private readonly addresses = new Map<string, string>();
+    private readonly listeners = new Set<() => void>();
+    private timer?: NodeJS.Timeout;
+
+    constructor(private readonly names: string[]) {
+        this.resolver.setServers([CLUSTER_DNS]);
+    }
+
+    async start(intervalMs = 200): Promise<void> {
+        await this.refresh();
+        const loop = () => {
+            void this.refresh().finally(() => {
+                if (this.timer) {
+                    this.timer = setTimeout(loop, intervalMs);
+                }
+            });
+        };
+        this.timer = setTimeout(loop, intervalMs);
+    }
+
+    stop(): void {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+
+    /** Calls `listener` after every refresh; returns the function that stops it. */
+    onRefresh(listener: () => void): () => void {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+    }
+
+    async refresh(): Promise<void> {
+        await Promise.all(
+            this.names.map(async (name) => {
+                try {
+                    const [address] = await this.resolver.resolve4(name);
+                    if (address) {
+                        this.addresses.set(name, address);
+                    }
+                } catch {
+                    // NXDOMAIN (a pod being recreated) or no answer: keep the last address.
+                }
+            }),
+        );
+        this.listeners.forEach((listener) => listener());
+    }
+
+    /** The address of a name, or the name itself when it never resolved. */
+    address(name: string): string {
+        return this.addresses.get(name) ?? name;
+    }
+}
+
+/**
+ * A Sentinel-aware ioredis client configured as README recommends, reaching the cluster through
+ * `dns`. `resend: false` is for a client that confirms writes with WAIT: a command resent after
+ * a reconnection would run WAIT on another connection, even another server, where it confirms
+ * nothing.
+ */
+export function sentinelClient(
+    dns: ClusterDns,
+    sentinelHosts: string[],
+    masterName: string,
+    password: string,
+    options: { resend?: boolean } = {},
+): Redis {
+    // An in-cluster client would list the Sentinels by name and resolve them at each connection;
+    // from the host, the list's addresses follow the names through `dns` (ioredis keeps the
+    // objects of the list it was given).
+    const sentinels = sentinelHosts.map((host) => ({ host: dns.address(host), port: SENTINEL_PORT }));
+    const stopFollowing = dns.onRefresh(() => sentinelHosts.forEach((host, i) => (sentinels[i].host = dns.address(host))));
+    const redis = new Redis({
+        name: masterName,
+        sentinels,
+        sentinelPassword: password,
+        password,
+        natMap: (key: string) => {
+            const separator = key.lastIndexOf(":");
+            return { host: dns.address(key.slice(0, separator)), port: Number(key.slice(separator + 1)) };
+        },
+        // The Sentinel-aware settings README documents: follow +switch-master, resend a command
+        // that hit a demoted master, keep commands queued while reconnecting.
+        failoverDetector: true,
+        reconnectOnError: (error) => (/^READONLY/.test(error.message) ? 2 : false),
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        retryStrategy: () => 100,
+        sentinelRetryStrategy: () => 100,
+        connectTimeout: 1000,
+        sentinelCommandTimeout: 1000,
+        commandTimeout: 3000,
+        enableAutoPipelining: false,
+        autoResendUnfulfilledCommands: options.resend ?? true,
+    });
+    redis.on("error", () => undefined);
+    redis.on("end", stopFollowing);
+    return redis;
+}
+
+/** What one writer saw: every write it sent, when it completed, and how. */
+export interface WriteRecord {
+    index: number;
+    sentAt: number;
+    doneAt: number;
+    ok: boolean;
+    error?: string;
+}
+
+/**
+ * A client that writes `<prefix>:<n>` = n in a loop through a Sentinel-aware client and records
+ * every acknowledged write. With `waitReplicas`, a write counts as acknowledged only when
+ * `WAIT <waitReplicas> <waitTimeoutMs>` confirms that replicas received it.
+ */
+export class AckedWriter {
+    readonly records: WriteRecord[] = [];
+    private stopped = false;
+    private loop?: Promise<void>;
+    private next = 0;
+
+    constructor(
+        private readonly redis: Redis,
+        readonly prefix: string,
+        private readonly waitReplicas = 0,
+        private readonly waitTimeoutMs = 1000,
+    ) {}
+
+    start(): void {
+        this.loop = (async () => {
+            while (!this.stopped) {
+                const index = this.next++;
+                const sentAt = Date.now();
+                try {
+                    let ok = true;
+                    if (this.waitReplicas > 0) {
+                        // One pipeline: the write and its WAIT reach the same connection, in order.
+                        const results = await this.redis
+                            .pipeline()
+                            .set(`${this.prefix}:${index}`, String(index))
+                            .wait(this.waitReplicas, this.waitTimeoutMs)
+                            .exec();
+                        const failure = results?.find(([error]) => error);
+                        if (!results || failure) {
+                            throw failure?.[0] ?? new Error("pipeline discarded");
+                        }
+                        ok = (results[1][1] as number) >= this.waitReplicas;
+                    } else {
+                        await this.redis.set(`${this.prefix}:${index}`, String(index));
+                    }
+                    this.records.push({ index, sentAt, doneAt: Date.now(), ok, ...(ok ? {} : { error: "WAIT: no replica" }) });
+                } catch (error) {
+                    const server = this.redis.stream?.remoteAddress ?? "no connection";
+                    this.records.push({
+                        index,
+                        sentAt,
+                        doneAt: Date.now(),
+                        ok: false,
+                        error: `${(error as Error).message} (${server}, ${this.redis.status})`,
+                    });
+                    await new Promise((resolve) => setTimeout(resolve, 20));
+                }
+            }
+        })();
+    }
+
+    async stop(): Promise<void> {
+        this.stopped = true;
+        await this.loop;
+    }
+
+    acknowledged(): number[] {
+        return this.records.filter((record) => record.ok).map((record) => record.index);
+    }
+
+    failed(): WriteRecord[] {
+        return this.records.filter((record) => !record.ok);
+    }
+
+    /** The longest time between two acknowledged writes completing, in ms, from `since` on. */
+    longestPause(since = 0): number {
+        const done = this.records.filter((record) => record.ok && record.doneAt >= since).map((record) => record.doneAt);
+        let longest = 0;
+        let previous = since || done[0];
+        for (const at of done) {
+            longest = Math.max(longest, at - previous);
+            previous = at;
+        }
+        return longest;
+    }
+
+    /** When the first write acknowledged after `since` completed, in ms after `since`. */
+    firstAcknowledgedAfter(since: number): number | undefined {
+        const record = this.records.find((r) => r.ok && r.sentAt >= since);
+        return record ? record.doneAt - since : undefined;
+    }
+}

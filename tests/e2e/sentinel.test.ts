@@ -1,0 +1,335 @@
+import { strict as assert } from "assert";
+import Redis from "ioredis";
+import { requireCluster } from "../support/cluster";
+import {
+    Cluster,
+    FaultResult,
+    faultLeftovers,
+    Faults,
+    measure,
+    measurements,
+    PROTECTED_NODE,
+    replicationOf,
+    secondsSince,
+    SentinelDeployment,
+    sentinelMaster,
+    sentinelView,
+    waitFor,
+} from "./harness";
+
+/**
+ * Mode sentinel on the real local cluster: three pods (a server and a Sentinel each) on three
+ * nodes, faults as production has them, Sentinel-aware ioredis clients writing throughout (one
+ * confirms each write with WAIT 1, one writes plainly). Each case ends with exactly one master,
+ * every replica replicating from it and in sync, every Sentinel naming it and seeing every other
+ * pod, and every write that WAIT 1 acknowledged present on every server; what the clients saw is
+ * measured.
+ */
+const NAMESPACE = `kr-e2e-ha-${process.pid % 100000}`;
+const NAME = "ha";
+const IMAGE = "localhost/kubernetes-redis/redis:8.0.2-trixie";
+
+/** One line per measured figure of a fault. */
+function report(result: FaultResult): void {
+    const { label } = result;
+    measure(`${label}: longest pause between acknowledged WAIT writes (s)`, Math.round(result.pauseMs / 100) / 10);
+    measure(`${label}: whole again after (s)`, Math.round(result.healthyAfterMs / 100) / 10);
+    measure(`${label}: failed commands (WAIT writer / plain writer)`, `${result.failedWaitWrites} / ${result.failedPlainWrites}`);
+    measure(`${label}: master before -> after`, `${result.masterBefore} -> ${result.masterAfter}`);
+    measure(`${label}: acknowledged plain writes lost`, `${result.lostPlainWrites} of ${result.acknowledgedPlainWrites}`);
+    if (Object.keys(result.errors).length > 0) {
+        measure(`${label}: errors the clients saw`, JSON.stringify(result.errors));
+    }
+}
+
+describe("mode sentinel on the local cluster", function () {
+    this.timeout(900000);
+    let cluster: Cluster;
+    let faults: Faults;
+    let ha: SentinelDeployment;
+    const suiteStart = Date.now();
+
+    before(async function () {
+        await requireCluster(this);
+        cluster = new Cluster();
+        faults = new Faults(cluster);
+        ha = new SentinelDeployment(cluster, faults, NAMESPACE, NAME, IMAGE);
+        measure("sentinel: deploy to whole (s)", Math.round((await ha.deploy()) / 100) / 10);
+    });
+
+    /** On a failure: what the role decisions and the Sentinels did, from the pods' logs. */
+    afterEach(function () {
+        if (this.currentTest?.state === "failed" && ha) {
+            console.log(ha.logs());
+        }
+    });
+
+    after(async function () {
+        if (!cluster) {
+            return;
+        }
+        if (process.env.KR_E2E_KEEP) {
+            console.log(`KR_E2E_KEEP: namespace ${NAMESPACE} and its volumes kept for inspection`);
+            cluster.close();
+            return;
+        }
+        try {
+            await faults.undoAll();
+        } finally {
+            await ha.remove();
+            cluster.close();
+            assert.deepEqual(faultLeftovers(), []);
+            measure("sentinel suite wall time (s)", secondsSince(suiteStart));
+            console.log(JSON.stringify(measurements, null, 2));
+        }
+    });
+
+    it("starts one master and two replicas on three nodes, every Sentinel naming the master", async () => {
+        const master = await ha.healthy();
+        assert.equal(master, `${NAME}-0`, "a new deployment's master is the first pod");
+        const nodes = new Set<string>();
+        for (const pod of ha.pods()) {
+            nodes.add(await cluster.podNode(NAMESPACE, pod));
+        }
+        assert.equal(nodes.size, 3, "the pods are on three nodes");
+        assert.ok(await cluster.api.find("PodDisruptionBudget", NAMESPACE, NAME), "the PodDisruptionBudget exists");
+    });
+
+    it("fails over when the master's container crashes, losing no acknowledged write", async () => {
+        report(
+            await ha.throughFault("crash", async (master) => {
+                const at = Date.now();
+                await faults.crashContainer(NAMESPACE, master, "redis");
+                return at;
+            }),
+        );
+    });
+
+    it("hands the master over before a graceful delete: writes pause, none fails", async () => {
+        const result = await ha.throughFault("graceful delete", async (master) => {
+            const at = Date.now();
+            await cluster.deletePod(NAMESPACE, master);
+            return at;
+        });
+        report(result);
+        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
+        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
+    });
+
+    it("fails over when the master's pod is force-deleted", async () => {
+        report(
+            await ha.throughFault("force delete", async (master) => {
+                const at = Date.now();
+                await cluster.forceDeletePod(NAMESPACE, master);
+                return at;
+            }),
+        );
+    });
+
+    it("recovers when the master is frozen (SIGSTOP) past down-after, then thawed", async () => {
+        report(
+            await ha.throughFault("freeze", async (master) => {
+                const at = Date.now();
+                const { resume } = await faults.hangContainer(NAMESPACE, master, "redis");
+                const ips = await ha.podIPs();
+                const other = ha.pods().find((pod) => pod !== master) as string;
+                await waitFor(
+                    async () => (await sentinelMaster(ips[other], ha.password, NAME)) !== ha.hostOf(master),
+                    60000,
+                    "a failover away from the frozen master",
+                );
+                resume();
+                return at;
+            }),
+        );
+    });
+
+    it("hands over during a rolling update of the configuration: no failed write", async () => {
+        report(
+            await ha.throughFault("rolling update", async () => {
+                const at = Date.now();
+                const objects = await ha.render({ ...ha.args, config: { hz: "20" } });
+                await cluster.apply(objects.filter((o) => o.kind === "ConfigMap" || o.kind === "StatefulSet"));
+                await cluster.waitStatefulSetReady(NAMESPACE, NAME, 300000);
+                await waitFor(
+                    async () => {
+                        const set = await cluster.api.get("StatefulSet", NAMESPACE, NAME);
+                        return set.status?.updatedReplicas === 3 && set.status?.currentRevision === set.status?.updateRevision;
+                    },
+                    300000,
+                    "every pod rolled",
+                );
+                return at;
+            }),
+        );
+    });
+
+    it("fails over when the master's node is lost (silence; its pod stays until the node returns)", async () => {
+        const master = await ha.masterNotOn(PROTECTED_NODE);
+        const node = await cluster.podNode(NAMESPACE, master);
+        let restore: (() => Promise<void>) | undefined;
+        report(
+            await ha.throughFault("node loss", async () => {
+                const at = Date.now();
+                ({ restore } = await faults.loseNode(node));
+                const ips = await ha.podIPs();
+                const other = ha.pods().find((pod) => pod !== master) as string;
+                await waitFor(
+                    async () => (await sentinelMaster(ips[other], ha.password, NAME)) !== ha.hostOf(master),
+                    60000,
+                    "a failover away from the lost node",
+                );
+                measure("node loss: failover seen by the Sentinels after (s)", secondsSince(at));
+                await restore();
+                return at;
+            }),
+        );
+    });
+
+    it("fails over when the master is partitioned from the other pods, and takes it back as a replica when healed", async () => {
+        const master = await ha.masterNotOn(PROTECTED_NODE);
+        report(
+            await ha.throughFault("master partition", async () => {
+                const at = Date.now();
+                const others = ha.pods().filter((pod) => pod !== master);
+                const { heal } = await faults.partition(
+                    [{ pod: { namespace: NAMESPACE, name: master } }],
+                    others.map((name) => ({ pod: { namespace: NAMESPACE, name } })),
+                );
+                const ips = await ha.podIPs();
+                await waitFor(
+                    async () => (await sentinelMaster(ips[others[0]], ha.password, NAME)) !== ha.hostOf(master),
+                    60000,
+                    "a failover on the majority side",
+                );
+                // The isolated master refuses writes once its replicas' acknowledgements are older than min-replicas-max-lag.
+                await waitFor(
+                    async () => {
+                        const redis = new Redis({
+                            host: ips[master],
+                            password: ha.password,
+                            lazyConnect: true,
+                            retryStrategy: () => null,
+                            maxRetriesPerRequest: 0,
+                        });
+                        redis.on("error", () => undefined);
+                        try {
+                            await redis.connect();
+                            await redis.set("partition:probe", "1");
+                            return false;
+                        } catch (error) {
+                            return /NOREPLICAS/.test((error as Error).message);
+                        } finally {
+                            redis.disconnect();
+                        }
+                    },
+                    30000,
+                    "the isolated master refusing writes",
+                );
+                measure("master partition: isolated master refuses writes after (s)", secondsSince(at));
+                heal();
+                return at;
+            }),
+        );
+    });
+
+    it("keeps writing when a replica is partitioned away, and takes it back when healed", async () => {
+        const master = await ha.masterNotOn(PROTECTED_NODE);
+        const replica = ha.pods().find((pod) => pod !== master && pod !== `${NAME}-0`) as string;
+        report(
+            await ha.throughFault("replica partition", async () => {
+                const at = Date.now();
+                const others = ha.pods().filter((pod) => pod !== replica);
+                const { heal } = await faults.partition(
+                    [{ pod: { namespace: NAMESPACE, name: replica } }],
+                    others.map((name) => ({ pod: { namespace: NAMESPACE, name } })),
+                );
+                const ips = await ha.podIPs();
+                await waitFor(
+                    async () => {
+                        const view = await sentinelView(ips[master], ha.password, NAME);
+                        return view.replicas.some((r) => r.name.split(".")[0] === replica && r.flags.includes("s_down"));
+                    },
+                    30000,
+                    "the Sentinels seeing the replica down",
+                );
+                heal();
+                return at;
+            }),
+        );
+    });
+
+    it("keeps the master while two of three Sentinels are lost, and agrees again when they return", async () => {
+        const master = await ha.healthy();
+        report(
+            await ha.throughFault("sentinel majority lost", async () => {
+                const at = Date.now();
+                const others = ha.pods().filter((pod) => pod !== master);
+                const hung = await Promise.all(others.map((pod) => faults.hangContainer(NAMESPACE, pod, "sentinel")));
+                // Watched for several down-after periods: nothing fails over, and writes go on.
+                const ips = await ha.podIPs();
+                for (const start = Date.now(); Date.now() - start < 8000;) {
+                    assert.equal(
+                        await sentinelMaster(ips[master], ha.password, NAME),
+                        ha.hostOf(master),
+                        "the master changed without a Sentinel majority",
+                    );
+                    const role = await replicationOf(ips[master], ha.password);
+                    assert.equal(role.role, "master");
+                    await new Promise((resolve) => setTimeout(resolve, 500));
+                }
+                hung.forEach(({ resume }) => resume());
+                return at;
+            }),
+        );
+    });
+
+    it("restarts every pod at once and comes back with one master and every acknowledged write", async () => {
+        report(
+            await ha.throughFault("full restart", async () => {
+                const at = Date.now();
+                await Promise.all(ha.pods().map((pod) => cluster.deletePod(NAMESPACE, pod)));
+                return at;
+            }),
+        );
+    });
+
+    it("rebuilds a replica whose volume was lost (not promotable until synchronised)", async () => {
+        const master = await ha.healthy();
+        const replica = ha.pods().find((pod) => pod !== master) as string;
+        report(
+            await ha.throughFault("replica volume loss", async () => {
+                const at = Date.now();
+                await ha.wipeVolume(replica);
+                await cluster.forceDeletePod(NAMESPACE, replica);
+                return at;
+            }),
+        );
+    });
+
+    it("fails over when the master's volume is lost, and rebuilds it as a replica", async () => {
+        report(
+            await ha.throughFault("master volume loss", async (master) => {
+                const at = Date.now();
+                await ha.wipeVolume(master);
+                await cluster.forceDeletePod(NAMESPACE, master);
+                return at;
+            }),
+        );
+    });
+
+    it("scales from 3 to 5 servers and back to 3; the Sentinels forget the removed pods", async () => {
+        for (const ordinal of [3, 4]) {
+            faults.nodeDirectory(ha.nodes[ordinal % ha.nodes.length], ha.volumeDirectory(ordinal));
+        }
+        const start = Date.now();
+        await cluster.apply(await ha.render({ ...ha.args, replicas: 5 }));
+        await ha.healthy(5, 300000);
+        measure("scale 3 -> 5: healthy after (s)", secondsSince(start));
+        const down = Date.now();
+        const three = await ha.render(ha.args);
+        await cluster.apply(three.filter((o) => o.kind !== "PersistentVolume" && o.kind !== "PersistentVolumeClaim"));
+        await ha.healthy(3, 300000);
+        measure("scale 5 -> 3: healthy after (s)", secondsSince(down));
+    });
+});
