@@ -143,7 +143,9 @@ export class Faults {
     /** The container's cgroup in the node's freezer hierarchy, and its node. */
     async containerCgroup(namespace: string, pod: string, container: string): Promise<{ cgroup: string; node: string; id: string }> {
         const object = await this.cluster.pod(namespace, pod);
-        const status = object?.status?.containerStatuses?.find((c: Loose) => c.name === container);
+        // A sidecar is an init container that keeps running (restartPolicy Always).
+        const statuses = [...(object?.status?.containerStatuses ?? []), ...(object?.status?.initContainerStatuses ?? [])];
+        const status = statuses.find((c: Loose) => c.name === container);
         const id = String(status?.containerID ?? "").replace(/^containerd:\/\//, "");
         const node = object?.spec?.nodeName;
         if (!id || !node || !status?.state?.running) {
@@ -295,17 +297,29 @@ export class Faults {
                 }
             }
         }
+        // Rules go into the host and into the nodes of the pods, never into the protected node: a
+        // pod there is cut off by the rules on the nodes of the pods it is partitioned from.
         const podNodes = new Set<string>();
-        for (const target of [...from, ...to]) {
-            if ("pod" in target) {
-                const node = await this.cluster.podNode(target.pod.namespace, target.pod.name);
-                if (node === PROTECTED_NODE) {
-                    throw new Error(
-                        `pod ${target.pod.namespace}/${target.pod.name} runs on ${PROTECTED_NODE}, which the harness never changes: schedule it elsewhere`,
-                    );
+        const protectedSides = { from: false, to: false };
+        for (const [side, targets] of [
+            ["from", from],
+            ["to", to],
+        ] as const) {
+            for (const target of targets) {
+                if ("pod" in target) {
+                    const node = await this.cluster.podNode(target.pod.namespace, target.pod.name);
+                    if (node === PROTECTED_NODE) {
+                        protectedSides[side] = true;
+                    } else {
+                        podNodes.add(node);
+                    }
                 }
-                podNodes.add(node);
             }
+        }
+        if (protectedSides.from && protectedSides.to) {
+            throw new Error(
+                `pods on ${PROTECTED_NODE}, which the harness never changes, are on both sides of the partition: schedule them elsewhere`,
+            );
         }
         const heals = [this.drop("host", rules), ...[...podNodes].map((node) => this.drop({ node }, rules))];
         const heal = () => heals.forEach((h) => h());
@@ -359,10 +373,20 @@ export class Faults {
         });
     }
 
-    /** A directory inside a node's mount namespace (for a static local volume), owned by uid:gid; removed on undo. */
+    /**
+     * A directory inside a node's mount namespace (for a static local volume), owned by uid:gid;
+     * removed on undo. It must not exist yet, so that the undo removes only what the test made
+     * (on the protected node too, whose other directories the harness never touches).
+     */
     nodeDirectory(node: string, directory: string, owner = "999:999"): void {
-        if (node === PROTECTED_NODE) {
-            throw new Error(`${PROTECTED_NODE} holds other users' volumes: the harness does not write there`);
+        let exists = true;
+        try {
+            inNodeMounts(node, ["test", "-e", directory]);
+        } catch {
+            exists = false;
+        }
+        if (exists) {
+            throw new Error(`${node}:${directory} exists already: the harness only removes directories it created`);
         }
         // The topmost directory this call creates is the one the undo removes.
         let created: string | undefined;

@@ -32,9 +32,10 @@ const RESOURCES: Record<string, { group: string; plural: string; namespaced: boo
     Deployment: { group: "apps", plural: "deployments", namespaced: true },
     StorageClass: { group: "storage.k8s.io", plural: "storageclasses", namespaced: false },
     EndpointSlice: { group: "discovery.k8s.io", plural: "endpointslices", namespaced: true },
+    PodDisruptionBudget: { group: "policy", plural: "poddisruptionbudgets", namespaced: true },
 };
 
-const VERSIONS: Record<string, string> = { "": "v1", apps: "v1", "storage.k8s.io": "v1", "discovery.k8s.io": "v1" };
+const VERSIONS: Record<string, string> = { "": "v1", apps: "v1", "storage.k8s.io": "v1", "discovery.k8s.io": "v1", policy: "v1" };
 
 /** The REST path of a kind, optionally of one object of it. */
 export function resourcePath(kind: string, namespace?: string, name?: string): string {
