@@ -170,6 +170,11 @@ evictionHard:
   nodefs.available: 1Gi
   imagefs.available: 1Gi
   nodefs.inodesFree: 5%
+# No image garbage collection: the images are built here and no registry can give them back, and
+# the disk's use by the rest of the machine (a cold toolchain cache is about 21 GB) would
+# otherwise cross the default 85% threshold and have every unused image removed.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 YAML
 }
 
