@@ -80,8 +80,10 @@ fi
 case "$target:$kind" in
     server:readiness) promotable_once_synchronised "$timeout_seconds" || true ;;
     sentinel:startup | sentinel:readiness)
-        redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:?}" \
-            publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:?}" > /dev/null || true
+        # Defaults, not errors, for these: the ConfigMap's scripts reach running pods before the
+        # pods roll, so a newer probe may run in a pod whose environment is older.
+        redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:-1000}" \
+            publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" > /dev/null || true
         ;;
 esac
 exit 0

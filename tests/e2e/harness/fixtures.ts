@@ -5,6 +5,7 @@ import { KubeObject } from "./kube";
 /** The images the cluster's nodes hold (tools/cluster/README.md: Images). */
 export const IMAGES = {
     redis: "localhost/kubernetes-redis/redis:8.0.2-trixie",
+    valkey: "localhost/kubernetes-redis/valkey:8.1.1-trixie",
     nodeClient: "localhost/kubernetes-redis/node-client:20.19.2-trixie",
 };
 

@@ -29,6 +29,8 @@ export interface FaultResult {
     lostPlainWrites: number;
     /** The errors the writers saw, by message (without the server's address), with counts. */
     errors: Record<string, number>;
+    /** Times a writer's client had ended its connection for good and was connected again. */
+    clientRestarts: number;
 }
 
 const podOf = (host: string) => host.split(".")[0];
@@ -374,9 +376,11 @@ export class SentinelDeployment {
     async throughFault(label: string, fault: (master: string) => Promise<number>): Promise<FaultResult> {
         const master = await this.healthy();
         const hosts = this.pods().map((pod) => this.hostOf(pod));
-        const waitClient = sentinelClient(this.dns, hosts, this.name, this.password, { resend: false });
+        // The WAIT writer gives up on a stuck command after a second, so that the pauses it
+        // measures have that resolution; the plain writer keeps the recommended settings.
+        const waitClient = sentinelClient(this.dns, hosts, this.name, this.password, { resend: false, commandTimeoutMs: 1000 });
         const plainClient = sentinelClient(this.dns, hosts, this.name, this.password);
-        const waited = new AckedWriter(waitClient, `${label}:wait`, 1, 1000);
+        const waited = new AckedWriter(waitClient, `${label}:wait`, 1, 500);
         const plain = new AckedWriter(plainClient, `${label}:plain`);
         try {
             waited.start();
@@ -407,6 +411,7 @@ export class SentinelDeployment {
                 // Plain writes: how many acknowledged ones a failover discarded (reported, not asserted).
                 lostPlainWrites: await this.missingOnMaster(plain, recovered),
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
+                clientRestarts: waited.restarts + plain.restarts,
             };
         } finally {
             await Promise.all([waited.stop(), plain.stop()]);

@@ -77,7 +77,7 @@ export function sentinelClient(
     sentinelHosts: string[],
     masterName: string,
     password: string,
-    options: { resend?: boolean } = {},
+    options: { resend?: boolean; commandTimeoutMs?: number } = {},
 ): Redis {
     // An in-cluster client would list the Sentinels by name and resolve them at each connection;
     // from the host, the list's addresses follow the names through `dns` (ioredis keeps the
@@ -103,7 +103,9 @@ export function sentinelClient(
         sentinelRetryStrategy: () => 100,
         connectTimeout: 1000,
         sentinelCommandTimeout: 1000,
-        commandTimeout: 3000,
+        // Longer than a planned handover's pause (writes wait, then go to the new master); a
+        // shorter one measures finer but fails the writes a handover holds back.
+        commandTimeout: options.commandTimeoutMs ?? 3000,
         enableAutoPipelining: false,
         autoResendUnfulfilledCommands: options.resend ?? true,
     });
@@ -128,6 +130,8 @@ export interface WriteRecord {
  */
 export class AckedWriter {
     readonly records: WriteRecord[] = [];
+    /** Times the client had given up (ioredis status "end") and was connected again. */
+    restarts = 0;
     private stopped = false;
     private loop?: Promise<void>;
     private next = 0;
@@ -171,6 +175,12 @@ export class AckedWriter {
                         ok: false,
                         error: `${(error as Error).message} (${server}, ${this.redis.status})`,
                     });
+                    if (this.redis.status === "end") {
+                        // ioredis without resending can end its connection for good while the
+                        // Sentinels switch masters; an application would connect again, as here.
+                        this.restarts++;
+                        this.redis.connect().catch(() => undefined);
+                    }
                     await new Promise((resolve) => setTimeout(resolve, 20));
                 }
             }
