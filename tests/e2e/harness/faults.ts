@@ -80,6 +80,12 @@ function cgroupProcs(cgroup: string): number[] {
     return fs.readFileSync(path.join(cgroup, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
 }
 
+/** When a process started, in clock ticks since boot (/proc/<pid>/stat, field 22). */
+function startTime(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
 function parentPid(pid: number): number {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
@@ -162,11 +168,13 @@ export class Faults {
     async containerMainPid(namespace: string, pod: string, container: string): Promise<number> {
         const { cgroup } = await this.containerCgroup(namespace, pod, container);
         const procs = cgroupProcs(cgroup);
+        // Exec'd processes (probes, hooks) also have their parent outside the cgroup: the main
+        // process is the oldest of those.
         const main = procs.filter((pid) => !procs.includes(parentPid(pid)));
-        if (main.length !== 1) {
-            throw new Error(`container ${container} of ${namespace}/${pod}: ${main.length} candidate main processes (${main.join(", ")})`);
+        if (main.length === 0) {
+            throw new Error(`container ${container} of ${namespace}/${pod}: no process`);
         }
-        return main[0];
+        return main.reduce((oldest, pid) => (startTime(pid) < startTime(oldest) ? pid : oldest));
     }
 
     /** Crashes a container: SIGKILL to its main process, inside the node, as an OOM kill or a segfault would end it. */
