@@ -147,26 +147,6 @@ describe("mode sentinel on the local cluster", function () {
         );
     });
 
-    it("hands over during a rolling update of the configuration: no failed write", async () => {
-        report(
-            await ha.throughFault("rolling update", async () => {
-                const at = Date.now();
-                const objects = await ha.render({ ...ha.args, config: { hz: "20" } });
-                await cluster.apply(objects.filter((o) => o.kind === "ConfigMap" || o.kind === "StatefulSet"));
-                await cluster.waitStatefulSetReady(NAMESPACE, NAME, 300000);
-                await waitFor(
-                    async () => {
-                        const set = await cluster.api.get("StatefulSet", NAMESPACE, NAME);
-                        return set.status?.updatedReplicas === 3 && set.status?.currentRevision === set.status?.updateRevision;
-                    },
-                    300000,
-                    "every pod rolled",
-                );
-                return at;
-            }),
-        );
-    });
-
     it("fails over when the master's node is lost (silence; its pod stays until the node returns)", async () => {
         const master = await ha.masterNotOn(PROTECTED_NODE);
         const node = await cluster.podNode(NAMESPACE, master);
