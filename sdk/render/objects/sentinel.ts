@@ -3,7 +3,7 @@ import { PATHS, SCRIPTS, SENTINEL_CONTAINER, SENTINEL_PORT, SENTINEL_PORT_NAME }
 import { RedisSettings } from "../../core/settings";
 import { EnvVar, scriptEnv, scriptPath } from "../scripts";
 import { containerSecurityContext } from "./pod";
-import { probe, SERVER_VOLUMES } from "./server";
+import { probe, readOnlyPodFileMounts, SERVER_VOLUMES } from "./server";
 
 /** What a Sentinel needs: little memory and CPU, whatever the dataset. */
 export const SENTINEL_RESOURCES = {
@@ -32,9 +32,7 @@ export function sentinelContainer(settings: RedisSettings, env: EnvVar[]) {
         readinessProbe: probe("readiness"),
         livenessProbe: probe("liveness"),
         volumeMounts: [
-            { name: SERVER_VOLUMES.config, mountPath: PATHS.configDir, readOnly: true },
-            { name: SERVER_VOLUMES.scripts, mountPath: PATHS.scriptsDir, readOnly: true },
-            { name: SERVER_VOLUMES.auth, mountPath: PATHS.secretDir, readOnly: true },
+            ...readOnlyPodFileMounts(),
             { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir },
             { name: SERVER_VOLUMES.data, mountPath: PATHS.dataDir },
         ],

@@ -53,6 +53,15 @@ export const SERVER_VOLUMES = {
     data: DATA_CLAIM_TEMPLATE,
 } as const;
 
+/** The configuration, scripts and password every container of the pod reads, read-only. */
+export function readOnlyPodFileMounts() {
+    return [
+        { name: SERVER_VOLUMES.config, mountPath: PATHS.configDir, readOnly: true },
+        { name: SERVER_VOLUMES.scripts, mountPath: PATHS.scriptsDir, readOnly: true },
+        { name: SERVER_VOLUMES.auth, mountPath: PATHS.secretDir, readOnly: true },
+    ];
+}
+
 /** The Redis container. */
 export function serverContainer(settings: RedisSettings) {
     return {
@@ -75,9 +84,7 @@ export function serverContainer(settings: RedisSettings) {
         // shutdown-on-sigterm). A SHUTDOWN from a hook would do the same, then kill the hook with
         // the container.
         volumeMounts: [
-            { name: SERVER_VOLUMES.config, mountPath: PATHS.configDir, readOnly: true },
-            { name: SERVER_VOLUMES.scripts, mountPath: PATHS.scriptsDir, readOnly: true },
-            { name: SERVER_VOLUMES.auth, mountPath: PATHS.secretDir, readOnly: true },
+            ...readOnlyPodFileMounts(),
             { name: SERVER_VOLUMES.run, mountPath: PATHS.runDir },
             { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir },
             { name: SERVER_VOLUMES.data, mountPath: PATHS.dataDir },

@@ -40,36 +40,30 @@ export function headlessServiceFor(settings: RedisSettings, extraPorts: (typeof 
     } satisfies k8s.types.input.core.v1.Service;
 }
 
+/** The Service clients connect to: only ready pods receive connections. */
+export function clientServiceFor(settings: RedisSettings) {
+    return exposedServiceFor(settings, settings.names.clientService, servicePort);
+}
+
 /**
  * Mode sentinel: the Service over every ready pod's Sentinel, which Sentinel-aware clients ask
  * for the current master. It has the client Service's type and annotations.
  */
 export function sentinelServiceFor(settings: RedisSettings) {
-    const { service } = settings;
-    return {
-        apiVersion: "v1" as const,
-        kind: "Service" as const,
-        metadata: metadataFor(settings, settings.names.sentinelService, { annotations: service.annotations }),
-        spec: {
-            type: service.type,
-            selector: selectorLabels(settings),
-            ports: [sentinelServicePort],
-            ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
-        },
-    } satisfies k8s.types.input.core.v1.Service;
+    return exposedServiceFor(settings, settings.names.sentinelService, sentinelServicePort);
 }
 
-/** The Service clients connect to: only ready pods receive connections. */
-export function clientServiceFor(settings: RedisSettings) {
+/** A Service over the ready pods, exposed as the `service` argument says (type, annotations, source ranges). */
+function exposedServiceFor(settings: RedisSettings, name: string, port: typeof servicePort) {
     const { service } = settings;
     return {
         apiVersion: "v1" as const,
         kind: "Service" as const,
-        metadata: metadataFor(settings, settings.names.clientService, { annotations: service.annotations }),
+        metadata: metadataFor(settings, name, { annotations: service.annotations }),
         spec: {
             type: service.type,
             selector: selectorLabels(settings),
-            ports: [servicePort],
+            ports: [port],
             ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
         },
     } satisfies k8s.types.input.core.v1.Service;

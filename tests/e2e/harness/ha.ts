@@ -35,6 +35,21 @@ export interface FaultResult {
 
 const podOf = (host: string) => host.split(".")[0];
 
+/** A client of one pod's server (6379) or Sentinel (26379), reached by IP from the host, that never retries. */
+function directClient(ip: string, password: string, port = 6379, timeouts = true): Redis {
+    const redis = new Redis({
+        host: ip,
+        port,
+        password,
+        lazyConnect: true,
+        ...(timeouts ? { connectTimeout: 1000, commandTimeout: 1000 } : {}),
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+    });
+    redis.on("error", () => undefined);
+    return redis;
+}
+
 function countErrors(messages: string[]): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const message of messages) {
@@ -46,17 +61,7 @@ function countErrors(messages: string[]): Record<string, number> {
 
 /** INFO replication of a server, as key/value pairs. */
 export async function replicationOf(ip: string, password: string, port = 6379): Promise<Record<string, string>> {
-    const redis = new Redis({
-        host: ip,
-        port,
-        password,
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 1000,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-    });
-    redis.on("error", () => undefined);
+    const redis = directClient(ip, password, port);
     try {
         await redis.connect();
         const info = await redis.info("replication");
@@ -77,17 +82,7 @@ export async function sentinelView(
     password: string,
     masterName: string,
 ): Promise<{ replicas: Record<string, string>[]; sentinels: Record<string, string>[] }> {
-    const redis = new Redis({
-        host: ip,
-        port: 26379,
-        password,
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 1000,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-    });
-    redis.on("error", () => undefined);
+    const redis = directClient(ip, password, 26379);
     const fields = (list: string[][]) =>
         list.map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])));
     try {
@@ -102,17 +97,7 @@ export async function sentinelView(
 
 /** The master a Sentinel names, or nothing when it does not answer. */
 export async function sentinelMaster(ip: string, password: string, masterName: string): Promise<string | undefined> {
-    const redis = new Redis({
-        host: ip,
-        port: 26379,
-        password,
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 1000,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-    });
-    redis.on("error", () => undefined);
+    const redis = directClient(ip, password, 26379);
     try {
         await redis.connect();
         const reply = (await redis.call("SENTINEL", "get-master-addr-by-name", masterName)) as string[] | null;
@@ -333,15 +318,7 @@ export class SentinelDeployment {
         assert.ok(acknowledged.length > 0, `${writer.prefix}: no write was acknowledged`);
         const ips = await this.podIPs(servers);
         for (const pod of this.pods(servers)) {
-            const redis = new Redis({
-                host: ips[pod],
-                port: 6379,
-                password: this.password,
-                lazyConnect: true,
-                retryStrategy: () => null,
-                maxRetriesPerRequest: 0,
-            });
-            redis.on("error", () => undefined);
+            const redis = directClient(ips[pod], this.password, 6379, false);
             await redis.connect();
             try {
                 const missing: number[] = [];
@@ -423,15 +400,7 @@ export class SentinelDeployment {
     /** How many of a writer's acknowledged writes the master lacks. */
     async missingOnMaster(writer: AckedWriter, master: string): Promise<number> {
         const ips = await this.podIPs();
-        const redis = new Redis({
-            host: ips[master],
-            port: 6379,
-            password: this.password,
-            lazyConnect: true,
-            retryStrategy: () => null,
-            maxRetriesPerRequest: 0,
-        });
-        redis.on("error", () => undefined);
+        const redis = directClient(ips[master], this.password, 6379, false);
         await redis.connect();
         try {
             const acknowledged = writer.acknowledged();
@@ -454,15 +423,7 @@ export class SentinelDeployment {
                 return master;
             }
             const ips = await this.podIPs();
-            const sentinel = new Redis({
-                host: ips[master],
-                port: 26379,
-                password: this.password,
-                lazyConnect: true,
-                retryStrategy: () => null,
-                maxRetriesPerRequest: 0,
-            });
-            sentinel.on("error", () => undefined);
+            const sentinel = directClient(ips[master], this.password, 26379, false);
             await sentinel.connect();
             await sentinel.call("SENTINEL", "failover", this.name).finally(() => sentinel.disconnect());
             await waitFor(
