@@ -109,17 +109,34 @@ view_fresh_since() {
             END { exit (seen > 0 && stale == 0) ? 0 : 1 }'
 }
 
-# failover_after SINCE_MS WAIT_SECONDS: asks a Sentinel to fail over, once its view of the
-# replicas is newer than SINCE_MS (waiting at most WAIT_SECONDS for that). Tries the Sentinels one
-# after the other; prints the reply it got.
-failover_after() {
+# request_failover SINCE_MS WAIT_SECONDS: asks one Sentinel to fail over (SENTINEL FAILOVER), this
+# pod's own first, once its view of the replicas is newer than SINCE_MS (waiting at most
+# WAIT_SECONDS for that; 0: at once). Prints the reply it got.
+#
+# A requested failover skips the Sentinels' election: the Sentinel takes the next epoch for itself.
+# Two failovers in one epoch (two Sentinels asked, or one asked while the others elect a leader)
+# can promote two different replicas, and Sentinels never reconcile two configurations of the same
+# epoch: they would name different masters for good. So another Sentinel is asked only when the
+# previous one surely started nothing: it did not answer PING, or it refused (no suitable replica).
+# A Sentinel that answered PING but not the request may have started one: nobody else is asked.
+request_failover() {
     failover_deadline=$(($(date +%s) + $2))
+    failover_order=$SELF_HOST
     for sentinel_host in $PEER_HOSTS; do
-        until view_fresh_since "$sentinel_host" "$1"; do
+        [ "$sentinel_host" = "$SELF_HOST" ] || failover_order="$failover_order $sentinel_host"
+    done
+    for sentinel_host in $failover_order; do
+        [ "$(cli_at "$sentinel_host" "$SENTINEL_PORT" 1 ping)" = PONG ] || continue
+        until [ "$2" -eq 0 ] || view_fresh_since "$sentinel_host" "$1"; do
             [ "$(date +%s)" -lt "$failover_deadline" ] || break
             sleep 0.1
         done
-        reply=$(cli_at "$sentinel_host" "$SENTINEL_PORT" 2 sentinel failover "$MASTER_NAME") || continue
+        failover_status=0
+        reply=$(cli_at "$sentinel_host" "$SENTINEL_PORT" 2 sentinel failover "$MASTER_NAME") || failover_status=$?
+        if [ "$failover_status" -eq 124 ]; then
+            printf '%s: no answer within 2s\n' "$sentinel_host"
+            return 0
+        fi
         printf '%s: %s\n' "$sentinel_host" "$reply"
         case "$reply" in OK | *INPROG*) return 0 ;; esac
     done

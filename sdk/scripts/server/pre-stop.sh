@@ -65,13 +65,9 @@ until caught_up; do
     sleep 0.05
 done
 
-if [ "$fresh_view_seconds" -gt 0 ]; then
-    reply=$(failover_after "$paused_ms" "$fresh_view_seconds") || true
-else
-    # Every replica holds every write: whichever the Sentinel promotes loses nothing.
-    reply=$(cli_at "$SELF_HOST" "$SENTINEL_PORT" 2 sentinel failover "$MASTER_NAME") ||
-        reply=$(failover_after 0 0) || true
-fi
+# With every replica caught up (fresh_view_seconds 0), whichever the Sentinel promotes loses
+# nothing, whatever the age of its view.
+reply=$(request_failover "$paused_ms" "$fresh_view_seconds") || true
 log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 while :; do

@@ -8,10 +8,14 @@
 #   1. The Sentinels name another server: replicate from it.
 #   2. The Sentinels name this server, and know replicas of it: this server stopped while it was
 #      the master (a crash, a lost node) and a replica may hold writes this server never
-#      persisted. It must not come back as the master: it asks the Sentinels to fail over, and
-#      starts as a replica of the server they promote. Only when no other server has answered for
-#      $LONELY_SECONDS, or nothing was promoted after $FAILOVER_WAIT_SECONDS, does it start as the
-#      master with the data on its volume, saying why.
+#      persisted. It must not come back as the master: while this script runs the server does
+#      not answer, so the Sentinels find it down after down-after-milliseconds and fail over,
+#      electing their leader as for any failure; it then starts as a replica of the server they
+#      promoted. It does not ask for a failover itself: a requested failover skips the election
+#      and could take the same epoch as the one the Sentinels are electing for, leaving them
+#      with two masters of one epoch for good (see request_failover). Only when no other server
+#      has answered for $LONELY_SECONDS, or nothing was promoted after $FAILOVER_WAIT_SECONDS,
+#      does it start as the master with the data on its volume, saying why.
 #   3. The Sentinels name this server and know no replica (a new deployment): the master.
 #   4. No Sentinel answers with a master: a server already running as the master, else the
 #      first pod (a new deployment).
@@ -42,10 +46,9 @@ has_dataset() {
 }
 
 master=
-started_ms=$(now_ms)
 started=$(date +%s)
 last_answer=$started
-failover_requested=no
+waiting=no
 while :; do
     master=$(sentinels_master)
     if [ -z "$master" ]; then
@@ -67,14 +70,9 @@ while :; do
         log "the Sentinels name this server the master and know no replica of it"
         break
     fi
-    if [ "$failover_requested" = no ]; then
-        log "the Sentinels name this server the master and know $known replicas: it stopped as the master, so a replica is promoted instead"
-        # The replicas stopped receiving writes when this server stopped, before this start: a
-        # Sentinel whose view of them is newer than this start promotes the one with the most data.
-        if reply=$(failover_after "$started_ms" 3); then
-            failover_requested=yes
-        fi
-        log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
+    if [ "$waiting" = no ]; then
+        log "the Sentinels name this server the master and know $known replicas: it stopped as the master, so it waits for them to promote a replica"
+        waiting=yes
     fi
     now=$(date +%s)
     if [ "$(servers_answering)" -gt 0 ]; then

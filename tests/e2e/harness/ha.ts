@@ -109,6 +109,20 @@ export async function sentinelMaster(ip: string, password: string, masterName: s
     }
 }
 
+/** The configuration epoch of the master a Sentinel names (which two Sentinels that name different masters must not share). */
+async function sentinelConfigEpoch(ip: string, password: string, masterName: string): Promise<string | undefined> {
+    const redis = directClient(ip, password, 26379);
+    try {
+        await redis.connect();
+        const flat = (await redis.call("SENTINEL", "master", masterName)) as string[];
+        return flat[flat.indexOf("config-epoch") + 1];
+    } catch {
+        return undefined;
+    } finally {
+        redis.disconnect();
+    }
+}
+
 /**
  * A Sentinel deployment on the local cluster, as the component renders it, with the checks and
  * clients the fault matrix and the failover benchmark share: `healthy` (the deployment is whole),
@@ -280,7 +294,10 @@ export class SentinelDeployment {
                     }
                     const named = await Promise.all(this.pods(servers).map((pod) => sentinelMaster(ips[pod], this.password, this.name)));
                     if (named.some((host) => host !== this.hostOf(master))) {
-                        last = `Sentinels name ${named.join(", ")}`;
+                        const epochs = await Promise.all(
+                            this.pods(servers).map((pod) => sentinelConfigEpoch(ips[pod], this.password, this.name)),
+                        );
+                        last = `the Sentinels of ${this.pods(servers).join(", ")} name ${named.map((host, i) => `${host ? podOf(host) : "nothing"} (config epoch ${epochs[i] ?? "?"})`).join(", ")}`;
                         return undefined;
                     }
                     // Every Sentinel reaches every replica (promotable) and every other Sentinel:
