@@ -45,6 +45,33 @@ function iptablesHas(netns: Netns, ...args: string[]): boolean {
     }
 }
 
+/** Removes a chain of this harness: the jumps to it from the hooks, its rules, then the chain itself. */
+function removeChain(netns: Netns, chain: string): void {
+    for (const hook of netns === "host" ? HOOKS.host : HOOKS.node) {
+        while (iptablesHas(netns, hook, "-j", chain)) {
+            iptables(netns, "-D", hook, "-j", chain);
+        }
+    }
+    iptables(netns, "-F", chain);
+    iptables(netns, "-X", chain);
+}
+
+/**
+ * Removes the host's chains of earlier runs whose process has ended without undoing its faults
+ * (killed mid-run). A node's chains go with the node's namespace when the cluster stops; the host
+ * namespace stays. Chains of runs still alive are theirs.
+ */
+function removeChainsOfEndedRuns(): void {
+    const [command, argv] = iptablesArgv("host", ["-S"]);
+    for (const line of execFileSync(command, argv, { encoding: "utf8" }).split("\n")) {
+        const owner = new RegExp(`^-N (${CHAIN_PREFIX}(\\d+))$`).exec(line);
+        if (owner && !fs.existsSync(`/proc/${owner[2]}`)) {
+            removeChain("host", owner[1]);
+            console.log(`removed iptables chain ${owner[1]} of an ended run`);
+        }
+    }
+}
+
 function netnsName(netns: Netns): string {
     return netns === "host" ? "host" : netns.node;
 }
@@ -122,7 +149,9 @@ export class Faults {
     /** The namespaces where this instance's chain exists. */
     private readonly chains = new Set<string>();
 
-    constructor(private readonly cluster: Cluster) {}
+    constructor(private readonly cluster: Cluster) {
+        removeChainsOfEndedRuns();
+    }
 
     private onUndo(what: string, run: () => void | Promise<void>): void {
         this.undo.push({ what, run });
@@ -231,24 +260,17 @@ export class Faults {
         if (this.chains.has(name)) {
             return;
         }
-        const hooks = netns === "host" ? HOOKS.host : HOOKS.node;
         iptables(netns, "-N", this.chain);
         this.chains.add(name);
         // Registered first, so it runs last: after every rule of the chain is gone.
         this.undo.unshift({
             what: `remove iptables chain ${this.chain} in ${name}`,
             run: () => {
-                for (const hook of hooks) {
-                    while (iptablesHas(netns, hook, "-j", this.chain)) {
-                        iptables(netns, "-D", hook, "-j", this.chain);
-                    }
-                }
-                iptables(netns, "-F", this.chain);
-                iptables(netns, "-X", this.chain);
+                removeChain(netns, this.chain);
                 this.chains.delete(name);
             },
         });
-        for (const hook of hooks) {
+        for (const hook of netns === "host" ? HOOKS.host : HOOKS.node) {
             iptables(netns, "-I", hook, "1", "-j", this.chain);
         }
     }
