@@ -4,7 +4,7 @@
 # acknowledged write and wait about a second instead of failing:
 #   1. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
 #      server that is about to stop being the master;
-#   2. the replicas catch up with every write the master accepted (their acknowledged offsets
+#   2. the replicas catch up with every write the master accepted (the offsets they report
 #      reach the master's), for at most $CATCH_UP_SECONDS;
 #   3. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
 #   4. once they name the new master, the clients are disconnected: a Sentinel-aware client
@@ -42,12 +42,20 @@ if [ "$(sentinels_known_replicas)" -eq 0 ]; then
     exit 0
 fi
 
-# caught_up: every online replica has acknowledged the master's offset.
+# caught_up: every replica of this master has applied its whole replication stream, as each
+# replica reports it itself. (The master's own view, the offsets the replicas acknowledged, can
+# be a second old: a replica acknowledges once a second.)
 caught_up() {
-    redis_cli 2 info replication | tr -d '\r' | awk -F '[:,=]' '
-        /^master_repl_offset:/ { master = $2 }
-        /^slave[0-9]+:/ { for (i = 2; i < NF; i++) if ($i == "offset") offsets[++n] = $(i + 1) }
-        END { if (n == 0) exit 1; for (i = 1; i <= n; i++) if (offsets[i] + 0 < master + 0) exit 1 }'
+    own=$(redis_cli 2 info replication | tr -d '\r') || return 1
+    target=$(printf '%s\n' "$own" | awk -F: '/^master_repl_offset:/ { print $2 }')
+    replicas=$(printf '%s\n' "$own" |
+        awk -F '[:,=]' '/^slave[0-9]+:/ { for (i = 2; i < NF; i++) if ($i == "ip") print $(i + 1) }')
+    [ -n "$target" ] && [ -n "$replicas" ] || return 1
+    for replica in $replicas; do
+        applied=$(cli_at "$replica" "$REDIS_PORT" 1 info replication | tr -d '\r' |
+            awk -F: '/^slave_repl_offset:/ { print $2 }')
+        [ -n "$applied" ] && [ "$applied" -ge "$target" ] || return 1
+    done
 }
 
 log "handing the master over"
