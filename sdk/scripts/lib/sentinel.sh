@@ -142,3 +142,36 @@ request_failover() {
     done
     return 1
 }
+
+# server_role HOST: the role (master, slave) that a pod's server reports; nothing when it does not
+# answer.
+server_role() {
+    cli_at "$1" "$REDIS_PORT" 1 info replication | tr -d '\r' | awk -F: '/^role:/ { print $2 }'
+}
+
+# others_agree_on: the master that the Sentinels of the other pods name, when they agree and are a
+# majority of all the Sentinels; nothing otherwise.
+others_agree_on() {
+    # shellcheck disable=SC2086 # counting the words
+    total=$(set -- $PEER_HOSTS && echo $#)
+    ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
+        awk -F '\t' -v self="$SELF_HOST" -v total="$total" '
+            $1 != self { split($2, reply, " "); if (reply[1] != "") { answers++; named[reply[1]]++ } }
+            END { for (host in named) if (named[host] == answers && answers >= int(total / 2) + 1) print host }'
+}
+
+# outvoted_by NAMED: when this pod's Sentinel names NAMED the master, which does not run as one,
+# while a majority of the Sentinels agree on another server, which does: prints that server.
+#
+# Sentinel does not leave that state by itself. A Sentinel takes a newer configuration from
+# another's hello message by first adopting its epoch, then resolving the new master's host name;
+# when the name does not resolve at that moment (DNS caches a negative answer for a pod that was
+# being created, up to 30 s with the usual CoreDNS settings), it keeps the old master with the new
+# epoch, and the hellos, of that same epoch, never correct it again.
+outvoted_by() {
+    agreed=$(others_agree_on)
+    [ -n "$agreed" ] && [ "$agreed" != "$1" ] || return 1
+    [ "$(server_role "$agreed")" = master ] || return 1
+    [ "$(server_role "$1")" != master ] || return 1
+    printf '%s\n' "$agreed"
+}

@@ -10,6 +10,9 @@
 #   - the settings come from the ConfigMap's sentinel.conf ($SENTINEL_TEMPLATE), so that a changed
 #     timer applies on restart; the quorum of the monitor line too;
 #   - the password is appended, from the mounted Secret.
+# A saved state that names as the master a server that no longer runs as one, while a majority of
+# the Sentinels agree on another that does, is stuck (see outvoted_by in lib-sentinel.sh; the
+# liveness probe restarts such a Sentinel): it takes their view instead.
 # Without a saved state (a new pod, a lost volume) the Sentinel monitors the master that the
 # other Sentinels name, else the server of another pod that runs as the master, else the first
 # pod (a new deployment). A Sentinel that starts with an outdated master converges on the others'
@@ -39,12 +42,25 @@ conf="$SENTINEL_DIR/sentinel.conf"
 tmp="$conf.tmp"
 
 if [ -s "$conf" ] && grep -q "^sentinel monitor $MASTER_NAME " "$conf"; then
-    log "resuming from the saved state in $conf"
-    awk -v name="$MASTER_NAME" -v quorum="$SENTINEL_QUORUM" -v peers=" $PEER_HOSTS " '
+    master=$(awk -v name="$MASTER_NAME" '$1 == "sentinel" && $2 == "monitor" && $3 == name { print $4 }' "$conf")
+    use_password
+    if agreed=$(outvoted_by "$master"); then
+        # See outvoted_by: the saved configuration is stuck on a server that no longer runs as the
+        # master. Its epoch is dropped with it; the others' hellos bring the current one.
+        log "the saved state names $master the master, which does not run as one, while the other Sentinels agree on $agreed: taking their view"
+        master=$agreed
+        outvoted=yes
+    else
+        log "resuming from the saved state in $conf"
+        outvoted=no
+    fi
+    unset REDISCLI_AUTH
+    awk -v name="$MASTER_NAME" -v master="$master" -v outvoted="$outvoted" -v quorum="$SENTINEL_QUORUM" -v peers=" $PEER_HOSTS " '
         $1 != "sentinel" { next }
-        $2 == "monitor" && $3 == name { print $1, $2, $3, $4, $5, quorum; next }
+        $2 == "monitor" && $3 == name { print $1, $2, $3, master, $5, quorum; next }
         $2 == "myid" || $2 == "current-epoch" { print; next }
-        ($2 == "config-epoch" || $2 == "leader-epoch") && $3 == name { print; next }
+        $2 == "config-epoch" && $3 == name { if (outvoted == "no") print; next }
+        $2 == "leader-epoch" && $3 == name { print; next }
         ($2 == "known-replica" || $2 == "known-sentinel") && $3 == name {
             if (index(peers, " " $4 " ") > 0) print
             next

@@ -22,6 +22,10 @@
 #              connection or does not answer within TIMEOUT_SECONDS (hung, frozen).
 #   startup    the same test as liveness: it holds liveness off until Redis first answers,
 #              however long it then spends loading its dataset.
+#   Sentinel liveness also fails when the Sentinel is stuck naming as the master a server that
+#              has run as a replica for longer than the failover timeout, while a majority of the
+#              Sentinels agree on another server that runs as the master (see outvoted_by in
+#              lib-sentinel.sh): the restart rebuilds its configuration from their view (start.sh).
 #   readiness  passes only on PONG: the server takes clients. Otherwise it prints why (the
 #              reply, or the absence of one), which the kubelet shows in its events. It never
 #              depends on another server: a replica whose master is gone stays ready. A replica
@@ -40,6 +44,7 @@ kind="${1:?$usage}"
 timeout_seconds="${2:?$usage}"
 target="${PROBE_TARGET:-server}"
 if [ "$target" = sentinel ]; then
+    server_port=$REDIS_PORT
     REDIS_PORT="${SENTINEL_PORT:?SENTINEL_PORT is not set}"
 fi
 log_tag="probe $kind"
@@ -84,6 +89,18 @@ case "$target:$kind" in
         # pods roll, so a newer probe may run in a pod whose environment is older.
         redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:-1000}" \
             publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" > /dev/null || true
+        ;;
+    sentinel:liveness)
+        # shellcheck source=../lib/sentinel.sh
+        . "$(dirname "$0")/lib-sentinel.sh"
+        state=$(redis_cli "$timeout_seconds" sentinel master "$MASTER_NAME" | tr -d '\r') || exit 0
+        field() { printf '%s\n' "$state" | awk -v name="$1" 'previous == name { print; exit } { previous = $0 }'; }
+        named=$(field ip)
+        if [ "$(field role-reported)" = slave ] && [ "$(field role-reported-time)" -gt "$(field failover-timeout)" ] &&
+            agreed=$(REDIS_PORT=$server_port && outvoted_by "$named"); then
+            log "this Sentinel names $named the master, a replica for $(field role-reported-time) ms, while the others agree on $agreed: a restart takes their view"
+            exit 1
+        fi
         ;;
 esac
 exit 0
