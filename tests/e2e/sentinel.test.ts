@@ -10,6 +10,7 @@ import {
     measurements,
     PROTECTED_NODE,
     replicationOf,
+    restartCount,
     secondsSince,
     SentinelDeployment,
     sentinelMaster,
@@ -37,6 +38,9 @@ function report(result: FaultResult): void {
     measure(`${label}: failed commands (WAIT writer / plain writer)`, `${result.failedWaitWrites} / ${result.failedPlainWrites}`);
     measure(`${label}: master before -> after`, `${result.masterBefore} -> ${result.masterAfter}`);
     measure(`${label}: acknowledged plain writes lost`, `${result.lostPlainWrites} of ${result.acknowledgedPlainWrites}`);
+    if (result.abandonedElections > 0) {
+        measure(`${label}: failover attempts the Sentinels abandoned unelected (split votes)`, result.abandonedElections);
+    }
     if (result.clientRestarts > 0) {
         measure(`${label}: client connections ended by ioredis and opened again`, result.clientRestarts);
     }
@@ -185,6 +189,7 @@ describe("mode sentinel on the local cluster", function () {
                     60000,
                     "a failover on the majority side",
                 );
+                measure("master partition: failover seen by the majority's Sentinels after (s)", secondsSince(at));
                 // The isolated master refuses writes once its replicas' acknowledgements are older than min-replicas-max-lag.
                 await waitFor(
                     async () => {
@@ -264,6 +269,46 @@ describe("mode sentinel on the local cluster", function () {
                 hung.forEach(({ resume }) => resume());
                 return at;
             }),
+        );
+    });
+
+    it("repairs a Sentinel that could not resolve the new master's name during a failover", async () => {
+        const master = await ha.healthy();
+        const stuck = ha.pods().find((pod) => pod !== master) as string;
+        const restartsBefore = restartCount(await cluster.pod(NAMESPACE, stuck), "sentinel");
+        let faultAt = 0;
+        let failedOverAt = 0;
+        const result = await ha.throughFault("unresolved new master", async () => {
+            const { restore } = await faults.breakDns(NAMESPACE, stuck, "sentinel");
+            const at = Date.now();
+            faultAt = at;
+            await faults.crashContainer(NAMESPACE, master, "redis");
+            // The Sentinel of `stuck` takes the failover's epoch (from the leader's hello, or as the
+            // leader), then fails to resolve the new master's name and keeps the old one.
+            const ips = await ha.podIPs();
+            const others = ha.pods().filter((pod) => pod !== stuck);
+            await waitFor(
+                async () => {
+                    const named = await Promise.all(others.map((pod) => sentinelMaster(ips[pod], ha.password, NAME)));
+                    return named.every((host) => host && host !== ha.hostOf(master));
+                },
+                30000,
+                "the failover, seen by the Sentinels that resolve names",
+            );
+            failedOverAt = Date.now();
+            restore();
+            // Its epoch is as new as the others': Sentinel alone never leaves this state.
+            assert.equal(await sentinelMaster(ips[stuck], ha.password, NAME), ha.hostOf(master), "the Sentinel is stuck on the old master");
+            return at;
+        });
+        report(result);
+        measure(
+            "unresolved new master: whole again after the failover (s)",
+            Math.round((faultAt + result.healthyAfterMs - failedOverAt) / 100) / 10,
+        );
+        assert.ok(
+            restartCount(await cluster.pod(NAMESPACE, stuck), "sentinel") > restartsBefore,
+            "the stuck Sentinel was restarted by its liveness probe",
         );
     });
 

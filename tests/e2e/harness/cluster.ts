@@ -60,8 +60,10 @@ export function podReady(pod: Loose): boolean {
     return pod?.status?.conditions?.some((c: Loose) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
+/** Restarts of a container, or of a sidecar (an init container that restarts always). */
 export function restartCount(pod: Loose, container: string): number {
-    return pod?.status?.containerStatuses?.find((c: Loose) => c.name === container)?.restartCount ?? 0;
+    const statuses = [...(pod?.status?.containerStatuses ?? []), ...(pod?.status?.initContainerStatuses ?? [])];
+    return statuses.find((c: Loose) => c.name === container)?.restartCount ?? 0;
 }
 
 /** The real cluster, through its API server (and kubectl for exec). */

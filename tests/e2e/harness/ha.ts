@@ -31,6 +31,8 @@ export interface FaultResult {
     errors: Record<string, number>;
     /** Times a writer's client had ended its connection for good and was connected again. */
     clientRestarts: number;
+    /** Failover attempts the Sentinels abandoned unelected (see `abandonedElections`). */
+    abandonedElections: number;
 }
 
 const podOf = (host: string) => host.split(".")[0];
@@ -201,6 +203,30 @@ export class SentinelDeployment {
         }
     }
 
+    /** One container instance's log (the one before its last restart with `previous`), or nothing when there is none. */
+    private containerLog(pod: string, container: string, previous: boolean, sinceMs?: number): string | undefined {
+        try {
+            return execFileSync(
+                this.cluster.kubectl,
+                [
+                    "--kubeconfig",
+                    KUBECONFIG,
+                    "-n",
+                    this.namespace,
+                    "logs",
+                    pod,
+                    "-c",
+                    container,
+                    ...(previous ? ["--previous"] : []),
+                    ...(sinceMs === undefined ? [] : [`--since-time=${new Date(sinceMs).toISOString()}`]),
+                ],
+                { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+            );
+        } catch {
+            return undefined;
+        }
+    }
+
     /** What the role decisions and the Sentinels did, from the pods' logs (for a failure's report). */
     logs(): string {
         const out: string[] = [];
@@ -213,31 +239,31 @@ export class SentinelDeployment {
                 ],
             ] as const) {
                 for (const previous of [true, false]) {
-                    try {
-                        const log = execFileSync(
-                            this.cluster.kubectl,
-                            [
-                                "--kubeconfig",
-                                KUBECONFIG,
-                                "-n",
-                                this.namespace,
-                                "logs",
-                                pod,
-                                "-c",
-                                container,
-                                ...(previous ? ["--previous"] : []),
-                            ],
-                            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-                        );
+                    const log = this.containerLog(pod, container, previous);
+                    if (log !== undefined) {
                         const lines = log.split("\n").filter((line) => pattern.test(line));
                         out.push(`--- ${pod}/${container}${previous ? " (previous)" : ""}`, ...lines.slice(-40));
-                    } catch {
-                        // no such container instance
                     }
                 }
             }
         }
         return out.join("\n");
+    }
+
+    /**
+     * Failover attempts that the Sentinels of the running pods abandoned since `sinceMs` because
+     * they were not elected: with two Sentinels left, both may stand at once and split the votes;
+     * Sentinel then tries again only after twice the failover timeout.
+     */
+    abandonedElections(sinceMs: number): number {
+        let count = 0;
+        for (const pod of this.pods()) {
+            for (const previous of [true, false]) {
+                const log = this.containerLog(pod, "sentinel", previous, sinceMs) ?? "";
+                count += log.split("\n").filter((line) => line.includes("-failover-abort-not-elected")).length;
+            }
+        }
+        return count;
     }
 
     /** Pod IPs by pod name, for the pods that have one. */
@@ -406,6 +432,7 @@ export class SentinelDeployment {
                 lostPlainWrites: await this.missingOnMaster(plain, recovered),
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
+                abandonedElections: this.abandonedElections(faultAt),
             };
         } finally {
             await Promise.all([waited.stop(), plain.stop()]);
