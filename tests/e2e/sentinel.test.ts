@@ -10,7 +10,6 @@ import {
     measurements,
     PROTECTED_NODE,
     replicationOf,
-    restartCount,
     secondsSince,
     SentinelDeployment,
     sentinelMaster,
@@ -269,56 +268,6 @@ describe("mode sentinel on the local cluster", function () {
                 hung.forEach(({ resume }) => resume());
                 return at;
             }),
-        );
-    });
-
-    it("repairs a Sentinel that could not resolve the new master's name during a failover", async () => {
-        const master = await ha.healthy();
-        const stuck = ha.pods().find((pod) => pod !== master) as string;
-        const restartsBefore = restartCount(await cluster.pod(NAMESPACE, stuck), "sentinel");
-        let faultAt = 0;
-        let failedOverAt = 0;
-        const result = await ha.throughFault("unresolved new master", async () => {
-            const ips = await ha.podIPs();
-            // The third pod's server is the one promoted: the fault is the Sentinel's, and a master
-            // that cannot resolve its replicas' names is another fault.
-            const server = new Redis({ host: ips[stuck], password: ha.password, lazyConnect: true });
-            server.on("error", () => undefined);
-            await server.connect();
-            await server.config("SET", "replica-priority", "1000");
-            const { restore } = await faults.breakDns(NAMESPACE, stuck, "sentinel");
-            const at = Date.now();
-            faultAt = at;
-            try {
-                await faults.crashContainer(NAMESPACE, master, "redis");
-                // The Sentinel of `stuck` takes the failover's epoch (from the leader's hello, or as
-                // the leader), then fails to resolve the new master's name and keeps the old one.
-                const others = ha.pods().filter((pod) => pod !== stuck);
-                await waitFor(
-                    async () => {
-                        const named = await Promise.all(others.map((pod) => sentinelMaster(ips[pod], ha.password, NAME)));
-                        return named.every((host) => host && host !== ha.hostOf(master));
-                    },
-                    30000,
-                    "the failover, seen by the Sentinels that resolve names",
-                );
-                failedOverAt = Date.now();
-            } finally {
-                restore();
-                await server.config("SET", "replica-priority", "100").finally(() => server.disconnect());
-            }
-            // Its epoch is as new as the others': Sentinel alone never leaves this state.
-            assert.equal(await sentinelMaster(ips[stuck], ha.password, NAME), ha.hostOf(master), "the Sentinel is stuck on the old master");
-            return at;
-        });
-        report(result);
-        measure(
-            "unresolved new master: whole again after the failover (s)",
-            Math.round((faultAt + result.healthyAfterMs - failedOverAt) / 100) / 10,
-        );
-        assert.ok(
-            restartCount(await cluster.pod(NAMESPACE, stuck), "sentinel") > restartsBefore,
-            "the stuck Sentinel was restarted by its liveness probe",
         );
     });
 

@@ -253,36 +253,6 @@ export class Faults {
         return { thaw };
     }
 
-    /**
-     * Makes every name lookup in a pod fail at once, as when the cluster DNS answers with an error
-     * or a cached "no such name": the pod's resolv.conf (one file for all its containers, kept by
-     * the node's containerd) names a nameserver that refuses. Undone by restoring the file.
-     */
-    async breakDns(namespace: string, pod: string, container: string): Promise<{ restore: () => void }> {
-        const pid = await this.containerMainPid(namespace, pod, container);
-        const mount = fs
-            .readFileSync(`/proc/${pid}/mountinfo`, "utf8")
-            .split("\n")
-            .map((line) => line.split(" "))
-            .find((fields) => fields[4] === "/etc/resolv.conf");
-        // The mount's root within its file system, which is the host's root file system here.
-        const file = mount?.[3];
-        if (!file || !fs.existsSync(file)) {
-            throw new Error(`no resolv.conf of ${namespace}/${pod} found on the host (mount: ${mount?.join(" ")})`);
-        }
-        const original = fs.readFileSync(file, "utf8");
-        let restored = false;
-        const restore = () => {
-            if (!restored) {
-                fs.writeFileSync(file, original);
-            }
-            restored = true;
-        };
-        this.onUndo(`restore ${file}`, restore);
-        fs.writeFileSync(file, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
-        return { restore };
-    }
-
     // ---- networks ----
 
     private ensureChain(netns: Netns): void {
