@@ -353,78 +353,89 @@ describe("standalone Redis on the local cluster", function () {
                 await withRedis(cacheBefore.status.podIP, cachePassword, (redis) => redis.set("cache-key", "yes"));
                 const t0 = Date.now();
                 const lost = await faults.loseNode(FAULT_NODE);
-                // Silence, not errors: a client times out instead of being refused.
-                assert.equal(await tcpAnswer(durableBefore.status.podIP, 6379, 1500), "timeout");
-                await waitFor(async () => nodeReady(await cluster.node(FAULT_NODE)) !== "True", 120000, `${FAULT_NODE} NotReady`, 500);
-                measure("node loss: NotReady after (s)", secondsSince(t0));
-                // The controller marks the pods not Ready, and does not delete them: the kubelet that
-                // could confirm they stopped is silent.
-                const stuck = await waitFor(
-                    async () => {
-                        const pod = await cluster.pod(NAMESPACE, POD);
-                        return pod && !podReady(pod) ? pod : undefined;
-                    },
-                    60000,
-                    `${POD} marked not Ready`,
-                    500,
-                );
-                assert.equal(stuck.metadata.uid, durableBefore.metadata.uid, "the pod stays");
-                measure("node loss: pod marked not Ready after (s)", secondsSince(t0));
-                measure(
-                    "node loss: pod status while the node is lost",
-                    `${stuck.status.phase}, Ready=${stuck.status.conditions.find((c: Loose) => c.type === "Ready").status}, deletionTimestamp=${stuck.metadata.deletionTimestamp ?? "none"}`,
-                );
-                const endpoints = await cluster.api.list("EndpointSlice", NAMESPACE, `kubernetes.io/service-name=${NAME}`);
-                assert.ok(
-                    endpoints.every((slice) => (slice.endpoints ?? []).every((e: Loose) => e.conditions.ready === false)),
-                    "the lost pod left the Service's ready endpoints",
-                );
-                // The StatefulSet does not make a second cache-0 while the first may still run.
-                const sameName = await cluster.pod(NAMESPACE, POD);
-                assert.equal(sameName.metadata.uid, durableBefore.metadata.uid);
-
-                // The operator's decision: force delete (the node is known dead).
-                const t1 = Date.now();
-                await cluster.forceDeletePod(NAMESPACE, POD);
-                if (cacheWasThere) {
-                    await cluster.forceDeletePod(NAMESPACE, VOLATILE_POD);
-                }
-                const replacement = await waitFor(
-                    async () => {
-                        const pod = await cluster.pod(NAMESPACE, POD);
-                        return pod && pod.metadata.uid !== durableBefore.metadata.uid ? pod : undefined;
-                    },
-                    60000,
-                    "a new cache-0",
-                );
-                measure("node loss: new pod created after force delete (s)", secondsSince(t1));
-                if (cacheWasThere) {
-                    const cache = await cluster.waitPodReady(NAMESPACE, VOLATILE_POD, { notUid: cacheBefore.metadata.uid });
-                    measure("node loss: cache pod Ready on another node after force delete (s)", secondsSince(t1));
-                    assert.notEqual(cache.spec.nodeName, FAULT_NODE);
-                    assert.notEqual(cache.spec.nodeName, PROTECTED_NODE);
-                    await withRedis(cache.status.podIP, cachePassword, async (redis) =>
-                        assert.equal(await redis.get("cache-key"), null, "a cache starts empty"),
+                try {
+                    // Silence, not errors: a client times out instead of being refused.
+                    assert.equal(await tcpAnswer(durableBefore.status.podIP, 6379, 1500), "timeout");
+                    await waitFor(async () => nodeReady(await cluster.node(FAULT_NODE)) !== "True", 120000, `${FAULT_NODE} NotReady`, 500);
+                    measure("node loss: NotReady after (s)", secondsSince(t0));
+                    // The controller marks the pods not Ready, and does not delete them: the kubelet that
+                    // could confirm they stopped is silent.
+                    const stuck = await waitFor(
+                        async () => {
+                            const pod = await cluster.pod(NAMESPACE, POD);
+                            return pod && !podReady(pod) ? pod : undefined;
+                        },
+                        60000,
+                        `${POD} marked not Ready`,
+                        500,
                     );
-                } else {
-                    console.log(
-                        `      (the cache pod ran on ${cacheBefore.spec.nodeName}, not on ${FAULT_NODE}: its move is not observed)`,
+                    assert.equal(stuck.metadata.uid, durableBefore.metadata.uid, "the pod stays");
+                    measure("node loss: pod marked not Ready after (s)", secondsSince(t0));
+                    measure(
+                        "node loss: pod status while the node is lost",
+                        `${stuck.status.phase}, Ready=${stuck.status.conditions.find((c: Loose) => c.type === "Ready").status}, deletionTimestamp=${stuck.metadata.deletionTimestamp ?? "none"}`,
                     );
-                }
-                // The local volume cannot follow: the new pod is unschedulable while its node is lost.
-                const pending = await waitFor(
-                    async () => {
-                        const pod = await cluster.pod(NAMESPACE, POD);
-                        const scheduled = pod?.status?.conditions?.find((c: Loose) => c.type === "PodScheduled");
-                        return scheduled?.status === "False" ? { pod, scheduled } : undefined;
-                    },
-                    60000,
-                    "the new cache-0 reported unschedulable",
-                );
-                assert.equal(pending.pod.metadata.uid, replacement.metadata.uid);
-                assert.equal(pending.pod.spec.nodeName, undefined);
-                measure("node loss: the new pod while the node is lost", `Pending: ${pending.scheduled.message}`);
+                    // The EndpointSlice controller follows the pod's condition a moment later.
+                    await waitFor(
+                        async () => {
+                            const endpoints = await cluster.api.list("EndpointSlice", NAMESPACE, `kubernetes.io/service-name=${NAME}`);
+                            return endpoints.every((slice) => (slice.endpoints ?? []).every((e: Loose) => e.conditions.ready === false));
+                        },
+                        30000,
+                        "the lost pod out of the Service's ready endpoints",
+                        250,
+                    );
+                    measure("node loss: out of the Service's ready endpoints after (s)", secondsSince(t0));
+                    // The StatefulSet does not make a second cache-0 while the first may still run.
+                    const sameName = await cluster.pod(NAMESPACE, POD);
+                    assert.equal(sameName.metadata.uid, durableBefore.metadata.uid);
 
+                    // The operator's decision: force delete (the node is known dead).
+                    const t1 = Date.now();
+                    await cluster.forceDeletePod(NAMESPACE, POD);
+                    if (cacheWasThere) {
+                        await cluster.forceDeletePod(NAMESPACE, VOLATILE_POD);
+                    }
+                    const replacement = await waitFor(
+                        async () => {
+                            const pod = await cluster.pod(NAMESPACE, POD);
+                            return pod && pod.metadata.uid !== durableBefore.metadata.uid ? pod : undefined;
+                        },
+                        60000,
+                        "a new cache-0",
+                    );
+                    measure("node loss: new pod created after force delete (s)", secondsSince(t1));
+                    if (cacheWasThere) {
+                        const cache = await cluster.waitPodReady(NAMESPACE, VOLATILE_POD, { notUid: cacheBefore.metadata.uid });
+                        measure("node loss: cache pod Ready on another node after force delete (s)", secondsSince(t1));
+                        assert.notEqual(cache.spec.nodeName, FAULT_NODE);
+                        assert.notEqual(cache.spec.nodeName, PROTECTED_NODE);
+                        await withRedis(cache.status.podIP, cachePassword, async (redis) =>
+                            assert.equal(await redis.get("cache-key"), null, "a cache starts empty"),
+                        );
+                    } else {
+                        console.log(
+                            `      (the cache pod ran on ${cacheBefore.spec.nodeName}, not on ${FAULT_NODE}: its move is not observed)`,
+                        );
+                    }
+                    // The local volume cannot follow: the new pod is unschedulable while its node is lost.
+                    const pending = await waitFor(
+                        async () => {
+                            const pod = await cluster.pod(NAMESPACE, POD);
+                            const scheduled = pod?.status?.conditions?.find((c: Loose) => c.type === "PodScheduled");
+                            return scheduled?.status === "False" ? { pod, scheduled } : undefined;
+                        },
+                        60000,
+                        "the new cache-0 reported unschedulable",
+                    );
+                    assert.equal(pending.pod.metadata.uid, replacement.metadata.uid);
+                    assert.equal(pending.pod.spec.nodeName, undefined);
+                    measure("node loss: the new pod while the node is lost", `Pending: ${pending.scheduled.message}`);
+                } catch (error) {
+                    // The next cases need the node: restore it now, not when the suite ends.
+                    await lost.restore();
+                    throw error;
+                }
                 const t2 = Date.now();
                 await lost.restore();
                 await waitFor(async () => nodeReady(await cluster.node(FAULT_NODE)) === "True", 120000, `${FAULT_NODE} Ready again`, 500);
