@@ -40,12 +40,6 @@ function report(result: FaultResult): void {
     if (result.abandonedElections > 0) {
         measure(`${label}: failover attempts the Sentinels abandoned unelected (split votes)`, result.abandonedElections);
     }
-    if (result.tilts > 0) {
-        measure(`${label}: Sentinel TILT mode entered`, result.tilts);
-    }
-    if (result.unresolvedNames > 0) {
-        measure(`${label}: host names the Sentinels failed to resolve`, result.unresolvedNames);
-    }
     if (result.clientRestarts > 0) {
         measure(`${label}: client connections ended by ioredis and opened again`, result.clientRestarts);
     }
