@@ -1,7 +1,7 @@
 import { RedisMode } from "../api/args";
 import { RedisConnection } from "../api/outputs";
 import { REDIS_PORT, SENTINEL_PORT } from "./constants";
-import { peerHost } from "./names";
+import { podHost } from "./names";
 import { RedisSettings, unreachable } from "./settings";
 
 /** The URL of a Service; the password is URL-encoded so any password survives. */
@@ -49,7 +49,7 @@ export function connectionFor(settings: RedisSettings, host: string, password: s
                 ...common,
                 sentinels: Array.from(
                     { length: topology.servers },
-                    (_, ordinal) => `${peerHost(settings.names, ordinal, settings.namespace)}:${SENTINEL_PORT}`,
+                    (_, ordinal) => `${podHost(settings.names, ordinal, settings.namespace)}:${SENTINEL_PORT}`,
                 ),
                 masterName: topology.masterName,
             };

@@ -66,16 +66,12 @@ export function standaloneChildNames(name: string, maxOrdinal = 0): ChildName[] 
     ];
 }
 
-/**
- * The names of a Sentinel deployment: the standalone ones, with more pods, the Sentinel Service
- * and each pod's own Service.
- */
+/** The names of a Sentinel deployment: the standalone ones, with more pods, and the Sentinel Service. */
 export function sentinelChildNames(name: string, maxOrdinal: number): ChildName[] {
     const names = resourceNames(name);
     return [
         ...standaloneChildNames(name, maxOrdinal),
         { what: "the Sentinel Service", name: names.sentinelService, limit: NAME_LIMITS.label },
-        { what: "the last pod's Service", name: podName(names, maxOrdinal), limit: NAME_LIMITS.label },
     ];
 }
 
@@ -111,21 +107,12 @@ export function localVolumePath(root: string, namespace: string, name: string, o
     return `${root === "/" ? "" : root}/${namespace}-${name}-${ordinal}`;
 }
 
-/**
- * Mode sentinel: the host name by which a pod is announced and reached, that of its own Service
- * (named as the pod). It resolves to the same virtual IP for the life of the deployment, whatever
- * the pod's address, so DNS caches and Sentinel's resolved addresses never go stale.
- */
-export function peerHost(names: ResourceNames, ordinal: number, namespace: string): string {
-    return serviceHost(podName(names, ordinal), namespace);
-}
-
-/** The cluster DNS domain of a namespace's Services. */
-export function serviceDomain(namespace: string): string {
-    return `${namespace}.svc.cluster.local`;
+/** The cluster DNS name of a pod behind a headless Service. */
+export function podHost(names: ResourceNames, ordinal: number, namespace: string): string {
+    return `${podName(names, ordinal)}.${serviceHost(names.headlessService, namespace)}`;
 }
 
 /** The cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
-    return `${service}.${serviceDomain(namespace)}`;
+    return `${service}.${namespace}.svc.cluster.local`;
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PATHS, PodPaths, PodScript, REDIS_PORT, SCRIPTS, SENTINEL_PORT } from "../core/constants";
-import { peerHost, ResourceNames, serviceDomain } from "../core/names";
+import { podHost, ResourceNames, serviceHost } from "../core/names";
 import { RedisMode } from "../api/args";
 import { EngineSettings, RedisSettings, SentinelTopology, unreachable } from "../core/settings";
 
@@ -93,10 +93,10 @@ export function sentinelScriptEnv(
     paths: PodPaths = PATHS,
     sentinelPort: number = SENTINEL_PORT,
 ): EnvVar[] {
-    const hosts = Array.from({ length: topology.servers }, (_, ordinal) => peerHost(peers.names, ordinal, peers.namespace));
+    const hosts = Array.from({ length: topology.servers }, (_, ordinal) => podHost(peers.names, ordinal, peers.namespace));
     return [
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-        { name: "PEER_DOMAIN", value: serviceDomain(peers.namespace) },
+        { name: "HEADLESS_DOMAIN", value: serviceHost(peers.names.headlessService, peers.namespace) },
         { name: "PEER_HOSTS", value: hosts.join(" ") },
         { name: "MASTER_NAME", value: topology.masterName },
         { name: "SENTINEL_PORT", value: String(sentinelPort) },

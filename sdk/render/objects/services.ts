@@ -1,11 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { REDIS_PORT, REDIS_PORT_NAME, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
-import { podName } from "../../core/names";
 import { RedisSettings } from "../../core/settings";
 import { metadataFor, selectorLabels } from "./labels";
-
-/** The label the StatefulSet controller gives each of its pods: the pod's name. */
-const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 
 const servicePort = {
     name: REDIS_PORT_NAME,
@@ -40,35 +36,6 @@ export function headlessServiceFor(settings: RedisSettings, extraPorts: (typeof 
             publishNotReadyAddresses: true,
             selector: selectorLabels(settings),
             ports: [servicePort, ...extraPorts],
-        },
-    } satisfies k8s.types.input.core.v1.Service;
-}
-
-/**
- * Mode sentinel: the Service of one pod, named as the pod, with the server's and the Sentinel's
- * ports. The servers and the Sentinels announce themselves, and reach each other, by these
- * Services' names (`<pod>.<namespace>.svc.cluster.local`), never by a pod's own DNS name:
- *   - the name resolves to the Service's virtual IP, which is the same for the life of the
- *     deployment, so an address that a Sentinel resolved once, or that DNS cached, stays right
- *     when the pod comes back under a new address (after a crash, on another node, after a full
- *     restart);
- *   - the name resolves as soon as the Service exists, before the pod does, so no resolver
- *     caches "no such name" for a pod that is being created (a Sentinel that cannot resolve the
- *     master it learns about keeps the old one: bitnami/charts#36304).
- * Not-ready pods stay behind their Service: a replica that synchronises, a master that loads, a
- * terminating master that hands over must all stay reachable by the Sentinels.
- */
-export function podServiceFor(settings: RedisSettings, ordinal: number) {
-    const name = podName(settings.names, ordinal);
-    return {
-        apiVersion: "v1" as const,
-        kind: "Service" as const,
-        metadata: metadataFor(settings, name),
-        spec: {
-            type: "ClusterIP",
-            publishNotReadyAddresses: true,
-            selector: { ...selectorLabels(settings), [POD_NAME_LABEL]: name },
-            ports: [servicePort, sentinelServicePort],
         },
     } satisfies k8s.types.input.core.v1.Service;
 }

@@ -4,7 +4,7 @@ import { podBase } from "../objects/pod";
 import { disruptionBudgetFor, spreadPods } from "../objects/scheduling";
 import { sentinelContainer } from "../objects/sentinel";
 import { serverContainer, serverVolumes } from "../objects/server";
-import { podServiceFor, sentinelServiceFor, sentinelServicePort } from "../objects/services";
+import { sentinelServiceFor, sentinelServicePort } from "../objects/services";
 import { DeployTimeValues, Rendered } from "../rendered";
 import { scriptPath, sentinelScriptEnv } from "../scripts";
 import { renderServerSet } from "./server-set";
@@ -35,10 +35,6 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
         replicas: topology.servers,
         podManagementPolicy: "Parallel",
         headlessPorts: [sentinelServicePort],
-        beforePods: Array.from({ length: topology.servers }, (_, ordinal) => ({
-            key: `pod-service-${ordinal}`,
-            object: podServiceFor(settings, ordinal),
-        })),
         podSpec: {
             ...podBase(settings),
             ...spreadPods(settings, topology.podAntiAffinity),

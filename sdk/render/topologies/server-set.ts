@@ -21,8 +21,6 @@ export interface ServerSetParts {
     /** Ports the headless Service publishes besides the server's. */
     headlessPorts: (typeof sentinelServicePort)[];
     podManagementPolicy: "OrderedReady" | "Parallel";
-    /** Objects that must exist before the pods start (keyed as `Rendered` keys). */
-    beforePods: { key: string; object: Rendered["object"] }[];
 }
 
 /**
@@ -82,7 +80,6 @@ export function renderServerSet<T>(settings: RedisSettings, values: DeployTimeVa
                   }),
               ];
     const headless = add({ key: "headless", object: headlessServiceFor(settings, parts.headlessPorts), after: namespace });
-    const beforePods = parts.beforePods.map(({ key, object }) => add({ key, object, after: namespace }));
 
     const statefulSet = statefulSetFor(
         settings,
@@ -103,7 +100,7 @@ export function renderServerSet<T>(settings: RedisSettings, values: DeployTimeVa
     add({
         key: "statefulset",
         object: statefulSet,
-        after: [...namespace, ...claims, config, headless, ...beforePods, ...secret],
+        after: [...namespace, ...claims, config, headless, ...secret],
         replaceFirst: true,
         ignoreChanges: ["spec.volumeClaimTemplates"],
     });

@@ -15,7 +15,6 @@ export function renderStandalone<T>(settings: RedisSettings, values: DeployTimeV
         replicas: 1,
         podManagementPolicy: "OrderedReady",
         headlessPorts: [],
-        beforePods: [],
         podSpec: { ...podBase(settings), containers: [serverContainer(settings)], volumes: serverVolumes(settings) },
     });
     add({ key: "client", object: clientServiceFor(settings), after: namespace });

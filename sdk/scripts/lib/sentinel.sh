@@ -5,21 +5,20 @@
 #   # shellcheck source=../lib/sentinel.sh
 #   . "$(dirname "$0")/lib-sentinel.sh"
 #
-# Every pod runs a server and a Sentinel. Peers are named by the host names of their own Services
-# (<pod>.<namespace>.svc.cluster.local), never by IP nor by the pods' own DNS names: a Service's
-# name always resolves, to an address that does not change when the pod comes back under a new one.
+# Every pod runs a server and a Sentinel. Peers are named by their stable host names
+# (<pod>.<headless Service>.<namespace>.svc.cluster.local), never by IP: a recreated pod keeps its
+# name and gets a new address.
 #
-# Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, PEER_DOMAIN (the
-# domain of those names), PEER_HOSTS (every pod's host name, ordinal 0 first), and REDISCLI_AUTH
-# (see use_password).
+# Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, HEADLESS_DOMAIN,
+# PEER_HOSTS (every pod's host name, ordinal 0 first), and REDISCLI_AUTH (see use_password).
 
 : "${SENTINEL_PORT:?SENTINEL_PORT is not set}"
 : "${MASTER_NAME:?MASTER_NAME is not set}"
 : "${POD_NAME:?POD_NAME is not set}"
-: "${PEER_DOMAIN:?PEER_DOMAIN is not set}"
+: "${HEADLESS_DOMAIN:?HEADLESS_DOMAIN is not set}"
 : "${PEER_HOSTS:?PEER_HOSTS is not set}"
 
-SELF_HOST="$POD_NAME.$PEER_DOMAIN"
+SELF_HOST="$POD_NAME.$HEADLESS_DOMAIN"
 # The master of a new deployment: the first pod.
 # shellcheck disable=SC2034 # for the scripts that source this file
 BOOTSTRAP_HOST=${PEER_HOSTS%% *}
@@ -62,26 +61,13 @@ is_host() {
     esac
 }
 
-# current_host HOST: the host name by which this deployment names the pod that HOST names (the
-# pod is the first label). A Sentinel state saved by an earlier version names the pods by their
-# DNS names under the headless Service; a HOST of no pod of the deployment is printed unchanged.
-current_host() {
-    for current in $PEER_HOSTS; do
-        if [ "${current%%.*}" = "${1%%.*}" ]; then
-            printf '%s\n' "$current"
-            return 0
-        fi
-    done
-    printf '%s\n' "$1"
-}
-
 # sentinels_master: the master's host name that most answering Sentinels give; nothing when no
 # Sentinel knows a master (a new deployment, or every Sentinel's state lost).
 sentinels_master() {
     ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
         while IFS="$(printf '\t')" read -r _ reply; do
             host=${reply%% *}
-            if is_host "$host"; then current_host "$host"; fi
+            if is_host "$host"; then printf '%s\n' "$host"; fi
         done | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'
 }
 
@@ -179,10 +165,9 @@ others_agree_on() {
 #
 # Sentinel does not leave that state by itself. A Sentinel takes a newer configuration from
 # another's hello message by first adopting its epoch, then resolving the new master's host name;
-# when the name does not resolve at that moment, it keeps the old master with the new epoch, and
-# the hellos, of that same epoch, never correct it again (bitnami/charts#36304). The names of the
-# pods' Services resolve for the life of the deployment, which removes the usual cause (a pod's own
-# DNS name, cached as absent while the pod was being created); a DNS outage still can.
+# when the name does not resolve at that moment (DNS caches a negative answer for a pod that was
+# being created, up to 30 s with the usual CoreDNS settings), it keeps the old master with the new
+# epoch, and the hellos, of that same epoch, never correct it again.
 outvoted_by() {
     agreed=$(others_agree_on)
     [ -n "$agreed" ] && [ "$agreed" != "$1" ] || return 1

@@ -6,10 +6,7 @@
 # epochs, the replicas and the other Sentinels). That file lives on the pod's data volume, so
 # the Sentinel's view survives restarts and pod recreation. At each start the file is rebuilt:
 #   - the learnt state is kept, except replicas and Sentinels that are no longer pods of the
-#     deployment (after a scale-down: they would count towards the majority a failover needs), or
-#     are named otherwise than the deployment names them now (the others' hellos and the master's
-#     INFO bring them back under their current names within seconds); the master is named as
-#     the deployment names it now (current_host);
+#     deployment (after a scale-down: they would count towards the majority a failover needs);
 #   - the settings come from the ConfigMap's sentinel.conf ($SENTINEL_TEMPLATE), so that a changed
 #     timer applies on restart; the quorum of the monitor line too;
 #   - the password is appended, from the mounted Secret.
@@ -45,7 +42,7 @@ conf="$SENTINEL_DIR/sentinel.conf"
 tmp="$conf.tmp"
 
 if [ -s "$conf" ] && grep -q "^sentinel monitor $MASTER_NAME " "$conf"; then
-    master=$(current_host "$(awk -v name="$MASTER_NAME" '$1 == "sentinel" && $2 == "monitor" && $3 == name { print $4 }' "$conf")")
+    master=$(awk -v name="$MASTER_NAME" '$1 == "sentinel" && $2 == "monitor" && $3 == name { print $4 }' "$conf")
     use_password
     if agreed=$(outvoted_by "$master"); then
         # See outvoted_by: the saved configuration is stuck on a server that no longer runs as the

@@ -80,8 +80,7 @@ log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 while :; do
     # Once every answering Sentinel names the new master, a client that reconnects finds it.
-    named=$(ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
-        awk -F '\t' '{ split($2, a, " "); print a[1] }' | while read -r host; do current_host "$host"; done | sort -u)
+    named=$(ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" | awk -F '\t' '{ split($2, a, " "); print a[1] }' | sort -u)
     if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ] && [ "$(printf '%s\n' "$named" | grep -c '')" -eq 1 ]; then
         log "the Sentinels name $named the master; disconnecting the clients"
         redis_cli 2 client kill type normal > /dev/null || true

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import Redis from "ioredis";
 import { RedisArgs } from "../../../sdk/api/args";
-import { localVolumePath, peerHost, resourceNames } from "../../../sdk/core/names";
+import { localVolumePath, podHost, resourceNames } from "../../../sdk/core/names";
 import { renderRedis } from "../../../tools/render";
 import { Loose } from "../../support/loose";
 import { Cluster, KUBECONFIG, podReady } from "./cluster";
@@ -31,20 +31,9 @@ export interface FaultResult {
     errors: Record<string, number>;
     /** Times a writer's client had ended its connection for good and was connected again. */
     clientRestarts: number;
-    /** Failover attempts the Sentinels abandoned unelected (see `sentinelTroubles`). */
+    /** Failover attempts the Sentinels abandoned unelected (see `abandonedElections`). */
     abandonedElections: number;
-    /** Times a Sentinel entered TILT mode (its timer ran late: it acts on nothing for 30 s). */
-    tilts: number;
-    /** Host names a Sentinel failed to resolve. */
-    unresolvedNames: number;
 }
-
-/** What the Sentinels' logs say went wrong, by what each line contains. */
-const SENTINEL_TROUBLES = {
-    abandonedElections: "-failover-abort-not-elected",
-    tilts: "+tilt",
-    unresolvedNames: "Failed to resolve hostname",
-} as const;
 
 const podOf = (host: string) => host.split(".")[0];
 
@@ -171,7 +160,7 @@ export class SentinelDeployment {
     }
 
     hostOf(pod: string): string {
-        return peerHost(this.names, Number(pod.slice(pod.lastIndexOf("-") + 1)), this.namespace);
+        return podHost(this.names, Number(pod.slice(pod.lastIndexOf("-") + 1)), this.namespace);
     }
 
     /** Creates the namespace and the volume directories, applies the render, waits until whole; returns the ms it took. */
@@ -246,7 +235,7 @@ export class SentinelDeployment {
                 ["redis", /^(role|pre-stop|start):/],
                 [
                     "sentinel",
-                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert|tilt)|sentinel:|Failed to resolve/,
+                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
                 ],
             ] as const) {
                 for (const previous of [true, false]) {
@@ -262,22 +251,19 @@ export class SentinelDeployment {
     }
 
     /**
-     * What slowed the Sentinels of the running pods down since `sinceMs`, counted in their logs:
-     * failover attempts abandoned because they were not elected (with two Sentinels left, both
-     * may stand at once and split the votes; Sentinel tries again only after twice the failover
-     * timeout), TILT mode, and names that did not resolve.
+     * Failover attempts that the Sentinels of the running pods abandoned since `sinceMs` because
+     * they were not elected: with two Sentinels left, both may stand at once and split the votes;
+     * Sentinel then tries again only after twice the failover timeout.
      */
-    sentinelTroubles(sinceMs: number): Record<keyof typeof SENTINEL_TROUBLES, number> {
-        const counts = { abandonedElections: 0, tilts: 0, unresolvedNames: 0 };
+    abandonedElections(sinceMs: number): number {
+        let count = 0;
         for (const pod of this.pods()) {
             for (const previous of [true, false]) {
-                const lines = (this.containerLog(pod, "sentinel", previous, sinceMs) ?? "").split("\n");
-                for (const [trouble, text] of Object.entries(SENTINEL_TROUBLES) as [keyof typeof SENTINEL_TROUBLES, string][]) {
-                    counts[trouble] += lines.filter((line) => line.includes(text)).length;
-                }
+                const log = this.containerLog(pod, "sentinel", previous, sinceMs) ?? "";
+                count += log.split("\n").filter((line) => line.includes("-failover-abort-not-elected")).length;
             }
         }
-        return counts;
+        return count;
     }
 
     /** Pod IPs by pod name, for the pods that have one. */
@@ -446,7 +432,7 @@ export class SentinelDeployment {
                 lostPlainWrites: await this.missingOnMaster(plain, recovered),
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
-                ...this.sentinelTroubles(faultAt),
+                abandonedElections: this.abandonedElections(faultAt),
             };
         } finally {
             await Promise.all([waited.stop(), plain.stop()]);
