@@ -344,6 +344,39 @@ describe("standalone Redis on the local cluster", function () {
                 await withRedis(await podIP(), password, async (redis) => assert.equal(await redis.get("survives-delete"), "yes"));
             });
 
+            it("keeps written data through a restart of the whole cluster (a power cut: every process killed, etcd and the volumes kept)", async function () {
+                this.timeout(600000);
+                await writeDurably("survives-cluster-restart");
+                const before = await cluster.pod(NAMESPACE, POD);
+                const t0 = Date.now();
+                await cluster.restart();
+                measure("whole-cluster restart: power cut to nodes Ready and CoreDNS running (s)", secondsSince(t0));
+                const after = await cluster.waitPodReadySince(NAMESPACE, POD, t0);
+                measure("whole-cluster restart: power cut to Redis Ready again (s)", secondsSince(t0));
+                // The same pod object, started again by its node's kubelet in a new sandbox.
+                assert.equal(after.metadata.uid, before.metadata.uid);
+                assert.equal(after.spec.nodeName, before.spec.nodeName);
+                await withRedis(after.status.podIP, password, async (redis) =>
+                    assert.equal(await redis.get("survives-cluster-restart"), "yes"),
+                );
+                const host = `${NAME}.${NAMESPACE}.svc.cluster.local`;
+                await waitFor(
+                    async () =>
+                        (
+                            await cluster.exec(NAMESPACE, "client", [
+                                "redis-cli",
+                                "--no-auth-warning",
+                                "-h",
+                                host,
+                                "get",
+                                "survives-cluster-restart",
+                            ])
+                        ).stdout.trim() === "yes",
+                    120000,
+                    "the key through the Service's ClusterIP from the client pod, itself restarted",
+                );
+            });
+
             it("node loss: the node goes NotReady after the grace period, its pods stay until force-deleted; the cache comes back on another node, the store waits for its volume's node and comes back with its data", async function () {
                 this.timeout(420000);
                 await writeDurably("survives-node-loss");

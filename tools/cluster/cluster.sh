@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The local Kubernetes cluster: three nodes and a control plane on this machine, built from source
-# by tools/toolchain. Usage: cluster.sh up | down [--purge] | status | kubeconfig | check | volume-dir
+# by tools/toolchain. Usage: cluster.sh up | restart | down [--purge] | status | kubeconfig | check |
+# volume-dir
 #   up          build or reuse the toolchain cache, start a fresh cluster, wait until its nodes are
 #               Ready and CoreDNS answers
+#   restart     a power cut of the whole cluster and a boot: every process killed at once, the
+#               nodes' runtime state lost, etcd and every node's /var/lib kept
 #   down        stop everything and undo every change to the machine (also after a crash or an
 #               interrupted up); the state directory and its logs stay, --purge removes them too
 #   status      what runs
@@ -126,6 +129,36 @@ prepare_state() {
 
 phase() { log "$(printf '%5.1fs' "$(($(date +%s%N) - UP_STARTED))e-9")  $*"; }
 
+# boot fresh|kept: start the control plane and the nodes, in the order they depend on each other.
+# fresh: a new cluster, so each node also gets its image store and configuration; kept: the nodes
+# boot on the files they had (cmd_restart).
+boot() {
+    cg_create control-plane
+    start_etcd
+    local i
+    for ((i = 1; i <= NODE_COUNT; i++)); do
+        create_node "$i"
+        if [[ $1 == fresh ]]; then
+            install_image_store "$i"
+            write_node_configs "$i"
+        fi
+        start_containerd "$i"
+    done
+    phase "etcd, node namespaces and containerds started"
+
+    wait_for 30 etcd etcd_healthy || die "etcd did not become healthy"
+    start_apiserver
+    wait_for 60 "the API server" apiserver_ready || die "the API server did not become ready"
+    phase "API server ready"
+    start_controller_manager
+    start_scheduler
+    for ((i = 1; i <= NODE_COUNT; i++)); do
+        wait_for 20 "containerd of $(node_name "$i")" ctr_node "$i" version || die "containerd of $(node_name "$i") did not start"
+        start_kubelet "$i"
+        start_kube_proxy "$i"
+    done
+}
+
 cmd_up() {
     require_root_and_tools
     ensure_toolchain
@@ -147,30 +180,8 @@ cmd_up() {
     prepare_image_store
     phase "image store ready"
 
-    cg_create control-plane
     create_bridge
-    start_etcd
-    local i
-    for ((i = 1; i <= NODE_COUNT; i++)); do
-        create_node "$i"
-        install_image_store "$i"
-        write_node_configs "$i"
-        start_containerd "$i"
-    done
-    phase "bridge, etcd, node namespaces and containerds started"
-
-    wait_for 30 etcd etcd_healthy || die "etcd did not become healthy"
-    start_apiserver
-
-    wait_for 60 "the API server" apiserver_ready || die "the API server did not become ready"
-    phase "API server ready"
-    start_controller_manager
-    start_scheduler
-    for ((i = 1; i <= NODE_COUNT; i++)); do
-        wait_for 20 "containerd of $(node_name "$i")" ctr_node "$i" version || die "containerd of $(node_name "$i") did not start"
-        start_kubelet "$i"
-        start_kube_proxy "$i"
-    done
+    boot fresh
     phase "kubelets and kube-proxies started"
 
     local name
@@ -191,6 +202,68 @@ cmd_up() {
     UP_DONE=1
     log "cluster up in $((($(date +%s%N) - UP_STARTED) / 1000000)) ms; kubeconfig: $CLUSTER_STATE/kubeconfig/admin.conf"
     kubectl_admin get nodes -o wide >&2
+}
+
+# --- restart ---------------------------------------------------------------------------------------
+
+# cmd_restart: the whole cluster loses power and boots again, its state kept. Every process (the
+# control plane, the nodes, their containers) is killed at once, without a signal it could handle;
+# each node comes back as a rebooted machine does: new network and mount namespaces, an empty /run
+# (containerd's runtime state and the pods' network namespaces are gone), /var/lib kept (the
+# kubelet's and containerd's state, the volumes); etcd restarts on its data, and the nodes come
+# back under the objects the API server kept. The kubelets then start every pod of their node again.
+cmd_restart() {
+    require_root_and_tools
+    resolve_binaries
+    recorded_pid etcd >/dev/null || die "no cluster runs (cluster.sh up)"
+    UP_STARTED=$(date +%s%N)
+    phase "power off"
+    cg_kill_all || die "the cluster's processes did not all end"
+    cg_remove_all || true
+    rm -rf "$CLUSTER_STATE/pids"
+    local i dir
+    for ((i = 1; i <= NODE_COUNT; i++)); do
+        dir=$(node_dir "$i")
+        find "$dir/run" -mindepth 1 -delete
+        # The node's end of its link to the bridge died with its namespace; the host's end with it.
+        ip link del "$VETH_PREFIX$i" 2>/dev/null || true
+    done
+    phase "every process ended; booting"
+    boot kept
+    phase "kubelets and kube-proxies started"
+    # The Ready condition the nodes had before the restart is still in the API server until the
+    # kubelets post a new one: wait for a heartbeat after the restart.
+    local since
+    since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    for ((i = 1; i <= NODE_COUNT; i++)); do
+        wait_for 120 "$(node_name "$i") to report Ready after the restart" node_ready_since "$(node_name "$i")" "$since" ||
+            die "$(node_name "$i") did not report Ready after the restart"
+    done
+    phase "$NODE_COUNT nodes Ready"
+    # The same holds for the pods: CoreDNS's Deployment still counts the pods as ready that it had.
+    wait_for 120 "CoreDNS to be ready after the restart" coredns_ready_since "$since" ||
+        die "CoreDNS did not become ready after the restart"
+    phase "CoreDNS ready"
+    log "cluster restarted in $((($(date +%s%N) - UP_STARTED) / 1000000)) ms"
+}
+
+# node_ready_since NODE TIME: NODE's kubelet reported Ready at or after TIME (RFC 3339, UTC).
+node_ready_since() {
+    local heartbeat
+    heartbeat=$(kubectl_admin get node "$1" \
+        -o jsonpath='{range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}') || return 1
+    [[ ${heartbeat%% *} == True && ! ${heartbeat#* } < $2 ]]
+}
+
+# coredns_ready_since TIME: every CoreDNS pod became Ready at or after TIME (RFC 3339, UTC).
+coredns_ready_since() {
+    local ready line
+    ready=$(kubectl_admin -n kube-system get pods -l k8s-app=kube-dns \
+        -o jsonpath='{range .items[*]}{range .status.conditions[?(@.type=="Ready")]}{.status} {.lastTransitionTime}{"\n"}{end}{end}') || return 1
+    [[ -n $ready ]] || return 1
+    while read -r line; do
+        [[ ${line%% *} == True && ! ${line#* } < $1 ]] || return 1
+    done <<<"$ready"
 }
 
 # --- down, status, kubeconfig -------------------------------------------------------------------------
@@ -300,6 +373,7 @@ cmd_volume_dir() {
 
 case ${1:-} in
     up) cmd_up ;;
+    restart) cmd_restart ;;
     volume-dir)
         shift
         cmd_volume_dir "$@"
@@ -313,7 +387,7 @@ case ${1:-} in
     kubeconfig) cmd_kubeconfig ;;
     check) cmd_check ;;
     *)
-        sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
+        sed -n '2,16s/^# \{0,1\}//p' "$0" >&2
         exit 2
         ;;
 esac

@@ -137,6 +137,44 @@ export class Cluster {
         );
     }
 
+    /**
+     * Waits until a pod is Ready in a container that started at or after `sinceMs`: after a restart
+     * of the whole cluster, the API server still holds the statuses from before it.
+     */
+    waitPodReadySince(namespace: string, name: string, sinceMs: number, timeoutMs = 180000): Promise<Loose> {
+        const sinceSecond = Math.floor(sinceMs / 1000) * 1000;
+        return waitFor(
+            async () => {
+                const pod = await this.pod(namespace, name);
+                const started = (pod?.status?.containerStatuses ?? []).map((c: Loose) => Date.parse(c.state?.running?.startedAt ?? ""));
+                const fresh = started.length > 0 && started.every((t: number) => t >= sinceSecond);
+                return pod && podReady(pod) && fresh ? pod : undefined;
+            },
+            timeoutMs,
+            `pod ${namespace}/${name} Ready in containers started after the restart`,
+        );
+    }
+
+    /**
+     * Restarts the whole cluster as a power cut and a boot would (`cluster.sh restart`): every
+     * process killed at once, etcd and the nodes' /var/lib kept. Returns once the nodes report
+     * Ready again and CoreDNS runs; the pods are still starting.
+     */
+    async restart(): Promise<void> {
+        // Asynchronously: clients in this process (writers, Sentinel-aware clients) keep running.
+        await new Promise<void>((resolve, reject) => {
+            const child = execFile(
+                path.join(__dirname, "..", "..", "..", "tools", "cluster", "cluster.sh"),
+                ["restart"],
+                { timeout: 600000, maxBuffer: 16 << 20 },
+                (error, _stdout, stderr) => (error ? reject(new Error(`cluster.sh restart: ${error.message}\n${stderr}`)) : resolve()),
+            );
+            child.stdin?.end();
+        });
+        // The connections to the API server that was killed are dead.
+        this.api.resetConnections();
+    }
+
     /** Waits until a StatefulSet has rolled out: every replica updated and Ready. */
     waitStatefulSetReady(namespace: string, name: string, timeoutMs = 120000): Promise<Loose> {
         return waitFor(

@@ -174,6 +174,11 @@ export class KubeApi {
         }
     }
 
+    /** Drops every open connection; later requests open new ones. */
+    resetConnections(): void {
+        this.agent.destroy();
+    }
+
     close(): void {
         this.agent.destroy();
     }
