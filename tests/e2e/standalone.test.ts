@@ -349,7 +349,7 @@ describe("standalone Redis on the local cluster", function () {
                 await writeDurably("survives-cluster-restart");
                 const before = await cluster.pod(NAMESPACE, POD);
                 const t0 = Date.now();
-                await cluster.restart();
+                await faults.restartCluster();
                 measure("whole-cluster restart: power cut to nodes Ready and CoreDNS running (s)", secondsSince(t0));
                 const after = await cluster.waitPodReadySince(NAMESPACE, POD, t0);
                 measure("whole-cluster restart: power cut to Redis Ready again (s)", secondsSince(t0));

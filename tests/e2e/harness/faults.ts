@@ -148,6 +148,8 @@ export class Faults {
     private readonly chain = `${CHAIN_PREFIX}${process.pid}`;
     /** The namespaces where this instance's chain exists. */
     private readonly chains = new Set<string>();
+    /** How many times restartCluster booted the nodes again (in new network namespaces). */
+    private boots = 0;
 
     constructor(private readonly cluster: Cluster) {
         removeChainsOfEndedRuns();
@@ -253,6 +255,23 @@ export class Faults {
         return { thaw };
     }
 
+    // ---- the whole cluster ----
+
+    /**
+     * Restarts the whole cluster as a power cut and a boot would (`Cluster.restart`). The nodes
+     * come back in new network namespaces: the partitions in place inside them are gone, as a
+     * rebooted machine's firewall rules are; those of the host stay.
+     */
+    async restartCluster(): Promise<void> {
+        await this.cluster.restart();
+        this.boots++;
+        for (const name of [...this.chains]) {
+            if (name !== "host") {
+                this.chains.delete(name);
+            }
+        }
+    }
+
     // ---- networks ----
 
     private ensureChain(netns: Netns): void {
@@ -262,11 +281,15 @@ export class Faults {
         }
         iptables(netns, "-N", this.chain);
         this.chains.add(name);
+        const boot = this.boots;
         // Registered first, so it runs last: after every rule of the chain is gone.
         this.undo.unshift({
             what: `remove iptables chain ${this.chain} in ${name}`,
             run: () => {
-                removeChain(netns, this.chain);
+                // A node's chain went with its namespace when the cluster restarted.
+                if (netns === "host" || boot === this.boots) {
+                    removeChain(netns, this.chain);
+                }
                 this.chains.delete(name);
             },
         });
