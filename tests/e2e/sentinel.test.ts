@@ -281,6 +281,16 @@ describe("mode sentinel on the local cluster", function () {
         );
     });
 
+    it("comes back with one master and every acknowledged write after a power cut of the whole cluster (every process killed at once, no preStop)", async () => {
+        report(
+            await ha.throughFault("whole-cluster power cut", async () => {
+                const at = Date.now();
+                await faults.restartCluster();
+                return at;
+            }),
+        );
+    });
+
     it("rebuilds a replica whose volume was lost (not promotable until synchronised)", async () => {
         const master = await ha.healthy();
         const replica = ha.pods().find((pod) => pod !== master) as string;

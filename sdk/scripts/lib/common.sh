@@ -54,9 +54,9 @@ check_password_file() {
     fi
 }
 
-# promotable_once_synchronised SECONDS: a replica that started without data has replica-priority 0
-# (Sentinel never promotes it); once its link to the master is up and the first synchronisation
-# is done, it becomes eligible (priority 100). A server that is not such a replica is left alone.
+# promotable_once_synchronised SECONDS: a replica starts with replica-priority 0 (Sentinel never
+# promotes it; see role.sh); once its link to the master is up and the first synchronisation is
+# done, it becomes eligible (priority 100). A server that is not such a replica is left alone.
 promotable_once_synchronised() {
     sync_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
     case "$sync_state" in

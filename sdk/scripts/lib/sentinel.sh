@@ -86,6 +86,25 @@ servers_master() {
         awk -F '\t' -v self="$SELF_HOST" '$1 != self && $2 ~ /role:master/ { print $1; exit }'
 }
 
+# other_replicas: one line "HOST PRIORITY OFFSET" for each other pod whose server answers as a
+# replica. PRIORITY 0: not eligible for promotion (role.sh starts every replica so). OFFSET: the
+# end of the replication history its data holds (master_repl_offset), which Redis 8 restores from
+# its files at start; Valkey restores it from a snapshot, but not from an append-only file (0).
+other_replicas() {
+    ask_every "$REDIS_PORT" info replication |
+        awk -F '\t' -v self="$SELF_HOST" '$1 != self && $2 ~ /role:slave/ {
+            n = split($2, fields, " ")
+            priority = ""
+            offset = 0
+            for (i = 1; i <= n; i++) {
+                split(fields[i], pair, ":")
+                if (pair[1] == "slave_priority") priority = pair[2]
+                if (pair[1] == "master_repl_offset") offset = pair[2]
+            }
+            print $1, priority, offset
+        }'
+}
+
 # servers_answering: how many other pods' servers answer at all.
 servers_answering() {
     ask_every "$REDIS_PORT" ping | awk -F '\t' -v self="$SELF_HOST" '$1 != self' | grep -c '' || true

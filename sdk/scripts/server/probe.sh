@@ -28,9 +28,9 @@
 #              lib-sentinel.sh): the restart rebuilds its configuration from their view (start.sh).
 #   readiness  passes only on PONG: the server takes clients. Otherwise it prints why (the
 #              reply, or the absence of one), which the kubelet shows in its events. It never
-#              depends on another server: a replica whose master is gone stays ready. A replica
-#              that started without data (replica-priority 0, see role.sh) becomes eligible for
-#              promotion here, once it has synchronised with its master.
+#              depends on another server: a replica whose master is gone stays ready. A replica,
+#              which starts not eligible for promotion (replica-priority 0, see role.sh), becomes
+#              eligible here once it has synchronised with its master.
 #
 # The password reaches the cli ($ENGINE_CLI: redis-cli or valkey-cli) through REDISCLI_AUTH,
 # never through its arguments.

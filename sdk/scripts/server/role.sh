@@ -16,12 +16,22 @@
 #      with two masters of one epoch for good (see request_failover). Only when no other server
 #      has answered for $LONELY_SECONDS, or nothing was promoted after $FAILOVER_WAIT_SECONDS,
 #      does it start as the master with the data on its volume, saying why.
+#      Unless every replica restarted too (a restart of every pod, of every node) and none has
+#      synchronised since: the Sentinels cannot choose among those (none is eligible, see below),
+#      and none holds a write this server did not hold first (a master writes a command to its
+#      append-only file before it sends it to its replicas), so this server starts as the master
+#      at once with the data on its volume. Without a dataset of its own (its volume was lost
+#      too), it makes the replica whose data holds the longest replication history eligible, and
+#      waits for the Sentinels to promote it.
 #   3. The Sentinels name this server and know no replica (a new deployment): the master.
 #   4. No Sentinel answers with a master: a server already running as the master, else the
 #      first pod (a new deployment).
-# A replica that starts without a dataset is not eligible for promotion (replica-priority 0)
-# until it has synchronised once (probe.sh), so an empty server can never become the master
-# and wipe the others by resynchronisation.
+# Every replica starts not eligible for promotion (replica-priority 0), and becomes eligible once
+# it has synchronised with its master (probe.sh). Until then what it reports is no ground for
+# the Sentinels' choice: a server that started without data has nothing, and one that reloaded
+# an append-only file reports the replication offset 1, whatever its data holds, so that the
+# Sentinels would promote a replica at random and the others would resynchronise from it,
+# losing what it lacked. So an empty server can never become the master and wipe the others.
 #
 # Environment: that of start.sh and lib-sentinel.sh, and REDIS_ROLE_CONF, REDIS_DATA_DIR,
 # LONELY_SECONDS, FAILOVER_WAIT_SECONDS.
@@ -49,6 +59,7 @@ master=
 started=$(date +%s)
 last_answer=$started
 waiting=no
+made_eligible=
 while :; do
     master=$(sentinels_master)
     if [ -z "$master" ]; then
@@ -74,6 +85,20 @@ while :; do
         log "the Sentinels name this server the master and know $known replicas: it stopped as the master, so it waits for them to promote a replica"
         waiting=yes
     fi
+    replicas=$(other_replicas)
+    answering=$(printf '%s' "$replicas" | grep -c '' || true)
+    eligible=$(printf '%s\n' "$replicas" | awk 'NF == 3 && $2 != 0' | grep -c '' || true)
+    if [ "$answering" -ge "$known" ] && [ "$eligible" -eq 0 ]; then
+        if has_dataset; then
+            log "every replica ($answering) restarted and none has synchronised since: none holds a write this server lacks, so it starts as the master with the data on this volume"
+            break
+        fi
+        if [ -z "$made_eligible" ]; then
+            made_eligible=$(printf '%s\n' "$replicas" | sort -k3,3nr | awk 'NR == 1 { print $1 }')
+            log "every replica restarted and this volume holds no dataset: making $made_eligible, whose data holds the longest replication history, eligible for promotion"
+            cli_at "$made_eligible" "$REDIS_PORT" 1 config set replica-priority 100 > /dev/null || made_eligible=
+        fi
+    fi
     now=$(date +%s)
     if [ "$(servers_answering)" -gt 0 ]; then
         last_answer=$now
@@ -98,10 +123,13 @@ tmp="$REDIS_ROLE_CONF.tmp"
     else
         log "starting as a replica of $master"
         printf 'replicaof %s %s\n' "$master" "$REDIS_PORT"
-        if ! has_dataset; then
-            log "no dataset on this volume: not eligible for promotion until it has synchronised"
-            printf 'replica-priority 0\n'
+        if has_dataset; then
+            log "not eligible for promotion until it has synchronised with $master"
+        else
+            log "no dataset on this volume: not eligible for promotion until it has synchronised with $master"
         fi
+        printf 'replica-priority 0\n'
+
     fi
 } > "$tmp"
 mv "$tmp" "$REDIS_ROLE_CONF"
