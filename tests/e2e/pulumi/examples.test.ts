@@ -18,6 +18,7 @@ import {
     waitFor,
 } from "../../support/pulumi-engine";
 import { renderRedis } from "../../../tools/render";
+import { ClusterDns, sentinelClient } from "../harness/sentinel";
 
 const NODE = "kr-node-1";
 const APP_NAMESPACE = "kr-e2e-app";
@@ -30,14 +31,35 @@ const LOCAL_IMAGE = "localhost/kubernetes-redis/redis:8.0.2-trixie";
 const PV = "kr-e2e-basic-cache-0";
 const VOLUME_DIR = "/var/local-volumes/default-cache-0";
 
-/** ctr against kr-node-1's containerd (the toolchain's ctr, the node's socket). */
-function nodeCtr(args: string[]): string {
+/** ctr against a node's containerd (the toolchain's ctr, the node's socket). */
+function nodeCtr(args: string[], node = NODE): string {
     const script = [
         "source tools/toolchain/lib.sh && source tools/toolchain/components/containerd.sh",
         'ctr=$(entry_dir containerd "$(component_version)")/bin/ctr',
         'exec "$ctr" -a "${KUBERNETES_REDIS_CLUSTER_DIR:-/var/tmp/kubernetes-redis/cluster}/nodes/$0/run/containerd/containerd.sock" -n k8s.io "$@"',
     ].join("\n");
-    return execFileSync("bash", ["-c", script, NODE, ...args], { cwd: REPO, encoding: "utf8" });
+    return execFileSync("bash", ["-c", script, node, ...args], { cwd: REPO, encoding: "utf8" });
+}
+
+/** A static local PersistentVolume bound in advance to one claim, on one node. */
+function localVolume(name: string, claim: string, node: string, directory: string, size: string) {
+    return {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name },
+        spec: {
+            capacity: { storage: size },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Retain",
+            claimRef: { namespace: "default", name: claim },
+            local: { path: directory },
+            nodeAffinity: {
+                required: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] }],
+                },
+            },
+        },
+    };
 }
 
 describe("examples/basic and examples/consumer deploy for real (StackReference on a file backend)", function () {
@@ -62,27 +84,7 @@ describe("examples/basic and examples/consumer deploy for real (StackReference o
         kubectlResult(env, ["-n", "default", "delete", "pvc", "data-cache-0", "--wait=true", "--timeout=60s"]);
         kubectlResult(env, ["delete", "pv", PV, "--wait=true", "--timeout=60s"]);
         volumeDir(NODE, VOLUME_DIR);
-        kubectl(
-            env,
-            ["apply", "-f", "-"],
-            JSON.stringify({
-                apiVersion: "v1",
-                kind: "PersistentVolume",
-                metadata: { name: PV },
-                spec: {
-                    capacity: { storage: "8Gi" },
-                    accessModes: ["ReadWriteOnce"],
-                    persistentVolumeReclaimPolicy: "Retain",
-                    claimRef: { namespace: "default", name: "data-cache-0" },
-                    local: { path: VOLUME_DIR },
-                    nodeAffinity: {
-                        required: {
-                            nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE] }] }],
-                        },
-                    },
-                },
-            }),
-        );
+        kubectl(env, ["apply", "-f", "-"], JSON.stringify(localVolume(PV, "data-cache-0", NODE, VOLUME_DIR, "8Gi")));
     });
 
     after(async function () {
@@ -150,5 +152,148 @@ describe("examples/basic and examples/consumer deploy for real (StackReference o
         } finally {
             client.disconnect();
         }
+    });
+});
+
+describe("examples/sentinel deploys for real: three pods on three nodes, reached through the Sentinels", function () {
+    this.timeout(10 * 60 * 1000);
+    const nodes = ["kr-node-1", "kr-node-2", "kr-node-3"];
+    const claims = nodes.map((_, ordinal) => `data-cache-${ordinal}`);
+    const volumes = nodes.map((_, ordinal) => `kr-e2e-sentinel-cache-${ordinal}`);
+    // One directory per run: /var/local-volumes is the same folder on every node.
+    const directories = nodes.map((_, ordinal) => `/var/local-volumes/kr-e2e-sentinel-${process.pid}-${ordinal}`);
+    let env: NodeJS.ProcessEnv;
+    let tmp: string;
+    let stack: TestStack | undefined;
+    let defaultImage: string | undefined;
+
+    function removeClaimsAndVolumes(): void {
+        for (const claim of claims) kubectlResult(env, ["-n", "default", "delete", "pvc", claim, "--wait=true", "--timeout=60s"]);
+        // examples/basic's volume is bound in advance to data-cache-0 too.
+        for (const volume of [...volumes, PV]) kubectlResult(env, ["delete", "pv", volume, "--wait=true", "--timeout=60s"]);
+    }
+
+    before(async function () {
+        tmp = tempDir("kr-pulumi-sentinel-");
+        const found = requireEngineAndCluster(this, tmp);
+        if (!found) return;
+        env = found;
+        // examples/sentinel is `new Redis("cache", { mode: "sentinel" })`: the default image and
+        // three 8Gi claims of the default class, in `default`. Every node gets the default image's
+        // name for the image the toolchain built, and a static volume for one of the claims.
+        const sts = (await renderRedis("cache", { mode: "sentinel" })).find((o) => o.kind === "StatefulSet") as unknown as {
+            spec: { template: { spec: { containers: { image: string }[] } } };
+        };
+        defaultImage = sts.spec.template.spec.containers[0].image;
+        for (const node of nodes) nodeCtr(["images", "tag", "--force", LOCAL_IMAGE, defaultImage], node);
+        removeClaimsAndVolumes();
+        for (const [ordinal, node] of nodes.entries()) {
+            volumeDir(node, directories[ordinal]);
+            kubectl(
+                env,
+                ["apply", "-f", "-"],
+                JSON.stringify(localVolume(volumes[ordinal], claims[ordinal], node, directories[ordinal], "8Gi")),
+            );
+        }
+    });
+
+    after(async function () {
+        if (stack) await stack.stack.destroy({ configFile: stack.configFile }).catch((e) => console.warn(`destroy sentinel: ${e}`));
+        if (env) {
+            removeClaimsAndVolumes();
+            for (const node of nodes) {
+                try {
+                    if (defaultImage) nodeCtr(["images", "rm", defaultImage], node);
+                } catch (error) {
+                    console.warn(`ctr images rm on ${node}: ${error}`);
+                }
+            }
+        }
+        for (const directory of directories) fs.rmSync(directory, { recursive: true, force: true });
+        stack?.restoreCommitted();
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("up creates one master and two replicas on three nodes; a Sentinel-aware client writes and reads; a second up changes nothing", async () => {
+        stack = await TestStack.create(path.join(REPO, "examples/sentinel"), "sentinel", env, tmp);
+        const started = Date.now();
+        const result = await stack.stack.up({ configFile: stack.configFile });
+        console.log(
+            `      examples/sentinel up: ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(result.summary.resourceChanges)}`,
+        );
+        const { connection } = await stack.outputs();
+        assert.equal(connection.secret, true);
+        const hosts = ["cache-0", "cache-1", "cache-2"].map((pod) => `${pod}.cache-headless.default.svc.cluster.local`);
+        assert.deepEqual(
+            connection.value.sentinels,
+            hosts.map((host) => `${host}:26379`),
+        );
+        assert.equal(connection.value.masterName, "cache");
+        assert.equal(connection.value.host, "cache-sentinel.default.svc.cluster.local");
+
+        const pods = ["cache-0", "cache-1", "cache-2"].map((pod) => kubeGet(env, "pod", pod, "default"));
+        assert.deepEqual(new Set(pods.map((pod) => pod.spec.nodeName)), new Set(nodes), "one pod per node");
+
+        const dns = new ClusterDns(hosts);
+        await dns.start();
+        const client = sentinelClient(dns, hosts, connection.value.masterName, connection.value.password);
+        try {
+            // The master refuses writes (NOREPLICAS, min-replicas-to-write) until a replica has
+            // synchronised with it, and the pods' names may be cached as absent for a while (see
+            // README): up returns once every pod is Ready, which can be earlier.
+            const upDone = Date.now();
+            const errors: string[] = [];
+            await waitFor("a first write through the Sentinels", 90, async () => {
+                try {
+                    return await client.set("written-through-sentinel", "yes");
+                } catch (error) {
+                    errors.push((error as Error).message);
+                    throw error;
+                }
+            });
+            console.log(
+                `      first write accepted ${((Date.now() - upDone) / 1000).toFixed(1)} s after up; before it: ${JSON.stringify(errors)}`,
+            );
+            // Both replicas acknowledge it, once both have synchronised with the master.
+            await waitFor("both replicas acknowledging a write", 60, async () =>
+                (await client.call("WAIT", "2", "1000")) === 2 ? true : undefined,
+            );
+            assert.equal(await client.get("written-through-sentinel"), "yes");
+            const role = (await client.call("ROLE")) as [string, ...unknown[]];
+            assert.equal(role[0], "master");
+        } finally {
+            client.disconnect();
+            dns.stop();
+        }
+
+        // README's command for a client that does not speak Sentinel, from a pod of the cluster.
+        const asked = execFileSync(
+            "kubectl",
+            [
+                "-n",
+                "default",
+                "exec",
+                "-i",
+                "cache-0",
+                "-c",
+                "redis",
+                "--",
+                "redis-cli",
+                "-h",
+                "cache-sentinel.default.svc.cluster.local",
+                "-p",
+                "26379",
+                "--askpass",
+                "SENTINEL",
+                "get-master-addr-by-name",
+                "cache",
+            ],
+            { env, encoding: "utf8", input: `${connection.value.password}\n` },
+        );
+        assert.match(asked, /cache-\d\.cache-headless\.default\.svc\.cluster\.local\s+6379/, asked);
+
+        const again = await stack.stack.up({ configFile: stack.configFile });
+        const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([kind]) => kind !== "same");
+        assert.deepEqual(changed, [], "a second up with the same program changes nothing");
     });
 });
