@@ -507,45 +507,56 @@ describe("standalone Redis on the local cluster", function () {
                 let loadingSeconds = 0;
                 // What the readiness probe's own command says while Redis loads (the kubelet's
                 // events would say it too, but its event recorder drops repeated events of one pod).
-                // It runs each time the restarted pod is seen not serving and not Ready, until it
-                // has failed once.
+                // Beside the client, which can wait for a reply until the load ends: whenever the
+                // restarted container runs and the pod is not Ready, until the probe has failed once.
                 const probeSaid: { atSeconds: number; code: number; output: string }[] = [];
                 const probeFailed = () => probeSaid.some((said) => said.code !== 0);
-                await waitFor(
-                    async () => {
-                        const redis = connectRedis(ip, password, { connectTimeout: 1000 });
-                        const reply = await redis
-                            .connect()
-                            .then(() => redis.ping())
-                            .catch((e: Error) => e.message);
-                        redis.disconnect();
-                        if (reply !== "PONG") {
-                            const pod = await cluster.pod(NAMESPACE, POD);
-                            // Only a status that already describes the restarted container counts.
-                            if (restartCount(pod, "redis") > before) {
-                                const loading = /LOADING/.test(String(reply));
-                                if (loading && podReady(pod)) {
-                                    readyWhileLoading++;
-                                } else if (loading) {
-                                    sawLoadingWhileUnready = true;
-                                    loadingSeconds = secondsSince(t0);
-                                }
-                                // While it loads, the server answers LOADING, or nothing at all
-                                // between the delayed loads' event-loop turns.
-                                if (!podReady(pod) && !probeFailed()) {
-                                    const readiness = pod.spec.containers.find((c: Loose) => c.name === "redis").readinessProbe.exec
-                                        .command;
-                                    const said = await cluster.exec(NAMESPACE, POD, readiness, { container: "redis" });
-                                    probeSaid.push({ atSeconds: secondsSince(t0), code: said.code, output: said.stdout + said.stderr });
+                let probing = true;
+                const prober = (async () => {
+                    while (probing && !probeFailed()) {
+                        const pod = await cluster.pod(NAMESPACE, POD);
+                        const status = pod?.status?.containerStatuses?.find((c: Loose) => c.name === "redis");
+                        if (restartCount(pod, "redis") > before && status?.state?.running && !podReady(pod)) {
+                            const readiness = pod.spec.containers.find((c: Loose) => c.name === "redis").readinessProbe.exec.command;
+                            const said = await cluster.exec(NAMESPACE, POD, readiness, { container: "redis" });
+                            probeSaid.push({ atSeconds: secondsSince(t0), code: said.code, output: said.stdout + said.stderr });
+                        } else {
+                            await new Promise((resolve) => setTimeout(resolve, 200));
+                        }
+                    }
+                })();
+                try {
+                    await waitFor(
+                        async () => {
+                            const redis = connectRedis(ip, password, { connectTimeout: 1000 });
+                            const reply = await redis
+                                .connect()
+                                .then(() => redis.ping())
+                                .catch((e: Error) => e.message);
+                            redis.disconnect();
+                            if (reply !== "PONG") {
+                                const pod = await cluster.pod(NAMESPACE, POD);
+                                // Only a status that already describes the restarted container counts.
+                                if (restartCount(pod, "redis") > before) {
+                                    const loading = /LOADING/.test(String(reply));
+                                    if (loading && podReady(pod)) {
+                                        readyWhileLoading++;
+                                    } else if (loading) {
+                                        sawLoadingWhileUnready = true;
+                                        loadingSeconds = secondsSince(t0);
+                                    }
                                 }
                             }
-                        }
-                        return reply === "PONG" && sawLoadingWhileUnready;
-                    },
-                    180000,
-                    "LOADING while not Ready, then PONG",
-                    300,
-                );
+                            return reply === "PONG" && sawLoadingWhileUnready;
+                        },
+                        180000,
+                        "LOADING while not Ready, then PONG",
+                        300,
+                    );
+                } finally {
+                    probing = false;
+                    await prober;
+                }
                 assert.equal(readyWhileLoading, 0, "a loading Redis must not be Ready");
                 measure("loading (150k keys, key-load-delay 50us): LOADING and not Ready until (s after the crash)", loadingSeconds);
                 await cluster.waitPodReady(NAMESPACE, POD);
