@@ -417,6 +417,10 @@ export class SentinelDeployment {
             const healthyAt = Date.now();
             await Promise.all([waited.stop(), plain.stop()]);
             await this.assertAllPresent(waited, 3, faultAt);
+            const lostPlainWrites = await this.missingOnMaster(plain, recovered);
+            // Each case starts from the same small dataset: the writers' keys would otherwise add
+            // up over the suite's cases until the servers reach their maxmemory.
+            await this.dropKeys([waited, plain], recovered);
             return {
                 label,
                 masterBefore: master,
@@ -429,7 +433,7 @@ export class SentinelDeployment {
                 acknowledgedWaitWrites: waited.acknowledged().length,
                 acknowledgedPlainWrites: plain.acknowledged().length,
                 // Plain writes: how many acknowledged ones a failover discarded (reported, not asserted).
-                lostPlainWrites: await this.missingOnMaster(plain, recovered),
+                lostPlainWrites,
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
                 abandonedElections: this.abandonedElections(faultAt),
@@ -438,6 +442,23 @@ export class SentinelDeployment {
             await Promise.all([waited.stop(), plain.stop()]);
             waitClient.disconnect();
             plainClient.disconnect();
+        }
+    }
+
+    /** Deletes every key the writers sent (acknowledged or not) through the master. */
+    async dropKeys(writers: AckedWriter[], master: string): Promise<void> {
+        const ips = await this.podIPs();
+        const redis = directClient(ips[master], this.password, 6379, false);
+        await redis.connect();
+        try {
+            for (const writer of writers) {
+                const keys = writer.records.map((record) => `${writer.prefix}:${record.index}`);
+                for (let start = 0; start < keys.length; start += 1000) {
+                    await redis.unlink(...keys.slice(start, start + 1000));
+                }
+            }
+        } finally {
+            redis.disconnect();
         }
     }
 
