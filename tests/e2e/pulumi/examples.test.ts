@@ -41,6 +41,15 @@ function nodeCtr(args: string[], node = NODE): string {
     return execFileSync("bash", ["-c", script, node, ...args], { cwd: REPO, encoding: "utf8" });
 }
 
+/** `up` of an example's stack, its wall time and resource changes logged. */
+async function timedUp(stack: TestStack, example: string): Promise<void> {
+    const started = Date.now();
+    const result = await stack.stack.up({ configFile: stack.configFile });
+    console.log(
+        `      examples/${example} up: ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(result.summary.resourceChanges)}`,
+    );
+}
+
 /** A static local PersistentVolume bound in advance to one claim, on one node. */
 function localVolume(name: string, claim: string, node: string, directory: string, size: string) {
     return {
@@ -108,11 +117,7 @@ describe("examples/basic and examples/consumer deploy for real (StackReference o
 
     it("examples/basic: up creates a Ready Redis with a secret connection", async () => {
         basic = await TestStack.create(path.join(REPO, "examples/basic"), "basic", env, tmp);
-        const started = Date.now();
-        const result = await basic.stack.up({ configFile: basic.configFile });
-        console.log(
-            `      examples/basic up: ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(result.summary.resourceChanges)}`,
-        );
+        await timedUp(basic, "basic");
         const outputs = await basic.outputs();
         assert.equal(outputs.connection.secret, true);
         assert.equal(outputs.connection.value.host, "cache.default.svc.cluster.local");
@@ -216,11 +221,7 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
 
     it("up creates one master and two replicas on three nodes; a Sentinel-aware client writes and reads; a second up changes nothing", async () => {
         stack = await TestStack.create(path.join(REPO, "examples/sentinel"), "sentinel", env, tmp);
-        const started = Date.now();
-        const result = await stack.stack.up({ configFile: stack.configFile });
-        console.log(
-            `      examples/sentinel up: ${((Date.now() - started) / 1000).toFixed(1)} s, ${JSON.stringify(result.summary.resourceChanges)}`,
-        );
+        await timedUp(stack, "sentinel");
         const { connection } = await stack.outputs();
         assert.equal(connection.secret, true);
         const hosts = ["cache-0", "cache-1", "cache-2"].map((pod) => `${pod}.cache-headless.default.svc.cluster.local`);
