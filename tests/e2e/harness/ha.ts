@@ -360,6 +360,7 @@ export class SentinelDeployment {
         const acknowledged = writer.acknowledged();
         assert.ok(acknowledged.length > 0, `${writer.prefix}: no write was acknowledged`);
         const ips = await this.podIPs(servers);
+        const podAt = Object.fromEntries(Object.entries(ips).map(([pod, ip]) => [ip, pod]));
         for (const pod of this.pods(servers)) {
             const redis = directClient(ips[pod], this.password, 6379, false);
             await redis.connect();
@@ -375,7 +376,7 @@ export class SentinelDeployment {
                     .map((index) => writer.records.find((r) => r.index === index))
                     .map(
                         (r) =>
-                            `#${r?.index} sent ${(r?.sentAt ?? 0) - faultAt} ms after the fault, acknowledged ${(r?.doneAt ?? 0) - faultAt} ms after`,
+                            `#${r?.index} sent ${(r?.sentAt ?? 0) - faultAt} ms after the fault, acknowledged ${(r?.doneAt ?? 0) - faultAt} ms after by ${podAt[r?.server ?? ""] ?? r?.server}`,
                     );
                 assert.deepEqual(
                     missing,

@@ -121,6 +121,8 @@ export interface WriteRecord {
     doneAt: number;
     ok: boolean;
     error?: string;
+    /** The address of the server the client was connected to when the write completed. */
+    server?: string;
 }
 
 /**
@@ -165,7 +167,14 @@ export class AckedWriter {
                     } else {
                         await this.redis.set(`${this.prefix}:${index}`, String(index));
                     }
-                    this.records.push({ index, sentAt, doneAt: Date.now(), ok, ...(ok ? {} : { error: "WAIT: no replica" }) });
+                    this.records.push({
+                        index,
+                        sentAt,
+                        doneAt: Date.now(),
+                        ok,
+                        server: this.redis.stream?.remoteAddress,
+                        ...(ok ? {} : { error: "WAIT: no replica" }),
+                    });
                 } catch (error) {
                     const server = this.redis.stream?.remoteAddress ?? "no connection";
                     this.records.push({
