@@ -16,6 +16,7 @@ export const REDIS_PORT_NAME = "redis";
 export const SENTINEL_PORT = 26379;
 export const SENTINEL_PORT_NAME = "sentinel";
 export const SENTINEL_CONTAINER = "sentinel";
+export const FENCE_CONTAINER = "fence";
 
 /** Name of the Redis container in the pod. */
 export const REDIS_CONTAINER = "redis";
@@ -84,6 +85,7 @@ export const SCRIPTS = {
     serverProbe: podScript("server", "probe.sh"),
     serverRole: podScript("server", "role.sh"),
     serverPreStop: podScript("server", "pre-stop.sh"),
+    serverFence: podScript("server", "fence.sh"),
     sentinelLib: podScript("lib", "sentinel.sh"),
     sentinelStart: podScript("sentinel", "start.sh"),
 } as const satisfies Record<string, PodScript>;

@@ -85,6 +85,9 @@ export interface PeerDirectory {
  *   ms instead of 2 s): the other Sentinels name a new master sooner after a failover.
  * - HANDOVER_PAUSE_MILLISECONDS: a master handing over keeps writes paused until it has stopped;
  *   the pause lapses with the grace period at the latest.
+ * - FENCE_AFTER_MILLISECONDS: a replica detaches from a master that has not answered for half of
+ *   down-after, before any Sentinel can find it down and promote another server (fence.sh).
+ * - FENCE_CHECK_MILLISECONDS: how often the fence asks.
  */
 export function sentinelScriptEnv(
     topology: SentinelTopology,
@@ -116,5 +119,7 @@ export function sentinelScriptEnv(
         },
         { name: "SENTINEL_PUBLISH_PERIOD_MILLISECONDS", value: "500" },
         { name: "HANDOVER_PAUSE_MILLISECONDS", value: String(terminationGracePeriodSeconds * 1000) },
+        { name: "FENCE_AFTER_MILLISECONDS", value: String(Math.floor(topology.downAfterMilliseconds / 2)) },
+        { name: "FENCE_CHECK_MILLISECONDS", value: "200" },
     ];
 }

@@ -132,10 +132,13 @@ describe("mode sentinel on the local cluster", function () {
         );
     });
 
-    it("recovers when the master is frozen (SIGSTOP) past down-after, then thawed", async () => {
+    it("recovers when the master is frozen (SIGSTOP) past down-after, then thawed the moment a Sentinel names a new master", async () => {
+        // Thawed then, the old master resumes before the Sentinels have pointed every replica at
+        // the promoted one: only the fence keeps a replica from confirming its writes.
+        let at = 0;
         report(
             await ha.throughFault("freeze", async (master) => {
-                const at = Date.now();
+                at = Date.now();
                 const { resume } = await faults.hangContainer(NAMESPACE, master, "redis");
                 const ips = await ha.podIPs();
                 const other = ha.pods().find((pod) => pod !== master) as string;
@@ -148,6 +151,9 @@ describe("mode sentinel on the local cluster", function () {
                 return at;
             }),
         );
+        const detached = ha.fenceDetachments(at);
+        measure("freeze: replicas the fence detached from the frozen master", detached);
+        assert.ok(detached >= 1, "a replica's fence detached it from the frozen master before the failover");
     });
 
     it("fails over when the master's node is lost (silence; its pod stays until the node returns)", async () => {

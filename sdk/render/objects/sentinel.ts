@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { PATHS, SCRIPTS, SENTINEL_CONTAINER, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
+import { FENCE_CONTAINER, PATHS, SCRIPTS, SENTINEL_CONTAINER, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { EnvVar, scriptEnv, scriptPath } from "../scripts";
 import { containerSecurityContext } from "./pod";
@@ -36,5 +36,31 @@ export function sentinelContainer(settings: RedisSettings, env: EnvVar[]) {
             { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir },
             { name: SERVER_VOLUMES.data, mountPath: PATHS.dataDir },
         ],
+    } satisfies k8s.types.input.core.v1.Container;
+}
+
+/** What the fence needs: a shell loop that asks a few servers five times a second. */
+export const FENCE_RESOURCES = {
+    requests: { cpu: "20m", memory: "16Mi" },
+    limits: { memory: "64Mi" },
+} as const;
+
+/**
+ * The fence: a sidecar that detaches the pod's server, while it is a replica, from a master that
+ * stopped answering, before the Sentinels can promote another server, so that a master resuming
+ * after the promotion finds no replica to confirm its writes (scripts/server/fence.sh). The
+ * kubelet restarts it if it ends; it holds no state.
+ */
+export function fenceContainer(settings: RedisSettings, env: EnvVar[]) {
+    return {
+        name: FENCE_CONTAINER,
+        image: settings.image,
+        imagePullPolicy: "IfNotPresent",
+        restartPolicy: "Always",
+        command: ["sh", scriptPath(SCRIPTS.serverFence)],
+        env: [...scriptEnv(settings.engine), ...env],
+        resources: { requests: { ...FENCE_RESOURCES.requests }, limits: { ...FENCE_RESOURCES.limits } },
+        securityContext: containerSecurityContext(),
+        volumeMounts: [...readOnlyPodFileMounts(), { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir }],
     } satisfies k8s.types.input.core.v1.Container;
 }

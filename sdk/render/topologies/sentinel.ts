@@ -2,7 +2,7 @@ import { SCRIPTS } from "../../core/constants";
 import { RedisSettings, SentinelTopology } from "../../core/settings";
 import { podBase } from "../objects/pod";
 import { disruptionBudgetFor, spreadPods } from "../objects/scheduling";
-import { sentinelContainer } from "../objects/sentinel";
+import { fenceContainer, sentinelContainer } from "../objects/sentinel";
 import { serverContainer, serverVolumes } from "../objects/server";
 import { sentinelServiceFor, sentinelServicePort } from "../objects/services";
 import { DeployTimeValues, Rendered } from "../rendered";
@@ -19,6 +19,9 @@ import { renderServerSet } from "./server-set";
  * pod recreation and full restarts without volumes of its own) and let the server's start ask its
  * own Sentinel, started first, who the master is. A rolling update restarts one Sentinel at a
  * time, which never breaks the majority.
+ *
+ * Each pod also runs the fence (scripts/server/fence.sh), which detaches its server, while it is
+ * a replica, from a master that stopped answering.
  *
  * The pods start in parallel: the role decision (scripts/server/role.sh) never needs another pod
  * to be Ready first, and an ordered start could hold the pods behind a master that waits for a
@@ -38,7 +41,7 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
         podSpec: {
             ...podBase(settings),
             ...spreadPods(settings, topology.podAntiAffinity),
-            initContainers: [sentinelContainer(settings, env)],
+            initContainers: [sentinelContainer(settings, env), fenceContainer(settings, env)],
             containers: [
                 {
                     ...server,

@@ -233,6 +233,7 @@ export class SentinelDeployment {
         for (const pod of this.pods()) {
             for (const [container, pattern] of [
                 ["redis", /^(role|pre-stop|start):/],
+                ["fence", /^fence:/],
                 [
                     "sentinel",
                     /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
@@ -256,11 +257,21 @@ export class SentinelDeployment {
      * Sentinel then tries again only after twice the failover timeout.
      */
     abandonedElections(sinceMs: number): number {
+        return this.countLogLines("sentinel", "-failover-abort-not-elected", sinceMs);
+    }
+
+    /** Times the pods' fences detached a replica from its master since `sinceMs` (scripts/server/fence.sh). */
+    fenceDetachments(sinceMs: number): number {
+        return this.countLogLines("fence", ": detached from it", sinceMs);
+    }
+
+    /** Lines containing `text` that a container of the running pods logged since `sinceMs`, over its restarts. */
+    private countLogLines(container: string, text: string, sinceMs: number): number {
         let count = 0;
         for (const pod of this.pods()) {
             for (const previous of [true, false]) {
-                const log = this.containerLog(pod, "sentinel", previous, sinceMs) ?? "";
-                count += log.split("\n").filter((line) => line.includes("-failover-abort-not-elected")).length;
+                const log = this.containerLog(pod, container, previous, sinceMs) ?? "";
+                count += log.split("\n").filter((line) => line.includes(text)).length;
             }
         }
         return count;
