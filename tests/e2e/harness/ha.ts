@@ -31,8 +31,8 @@ export interface FaultResult {
     errors: Record<string, number>;
     /** Times a writer's client had ended its connection for good and was connected again. */
     clientRestarts: number;
-    /** Failover attempts the Sentinels abandoned, by reason (see `abandonedFailovers`). */
-    abandonedFailovers: Record<string, number>;
+    /** Failover attempts the Sentinels abandoned unelected (see `abandonedElections`). */
+    abandonedElections: number;
 }
 
 const podOf = (host: string) => host.split(".")[0];
@@ -236,7 +236,7 @@ export class SentinelDeployment {
                 ["fence", /^fence:/],
                 [
                     "sentinel",
-                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert|vote-for-leader)|Next failover delay|sentinel:/,
+                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
                 ],
             ] as const) {
                 for (const previous of [true, false]) {
@@ -252,35 +252,29 @@ export class SentinelDeployment {
     }
 
     /**
-     * Failover attempts that the Sentinels of the running pods abandoned since `sinceMs`, by
-     * Sentinel's reason (`-failover-abort-<reason>`): `not-elected` when two Sentinels stood at
-     * once and split the votes, `no-good-slave` when no replica qualified for promotion. Sentinel
-     * tries again only after twice the failover timeout.
+     * Failover attempts that the Sentinels of the running pods abandoned since `sinceMs` because
+     * they were not elected: with two Sentinels left, both may stand at once and split the votes;
+     * Sentinel then tries again only after twice the failover timeout.
      */
-    abandonedFailovers(sinceMs: number): Record<string, number> {
-        const reasons: Record<string, number> = {};
-        for (const line of this.logLines("sentinel", "-failover-abort-", sinceMs)) {
-            const reason = /-failover-abort-(\S+)/.exec(line)?.[1] ?? "unknown";
-            reasons[reason] = (reasons[reason] ?? 0) + 1;
-        }
-        return reasons;
+    abandonedElections(sinceMs: number): number {
+        return this.countLogLines("sentinel", "-failover-abort-not-elected", sinceMs);
     }
 
     /** Times the pods' fences detached a replica from its master since `sinceMs` (scripts/server/fence.sh). */
     fenceDetachments(sinceMs: number): number {
-        return this.logLines("fence", ": detached from it", sinceMs).length;
+        return this.countLogLines("fence", ": detached from it", sinceMs);
     }
 
     /** Lines containing `text` that a container of the running pods logged since `sinceMs`, over its restarts. */
-    private logLines(container: string, text: string, sinceMs: number): string[] {
-        const lines: string[] = [];
+    private countLogLines(container: string, text: string, sinceMs: number): number {
+        let count = 0;
         for (const pod of this.pods()) {
             for (const previous of [true, false]) {
                 const log = this.containerLog(pod, container, previous, sinceMs) ?? "";
-                lines.push(...log.split("\n").filter((line) => line.includes(text)));
+                count += log.split("\n").filter((line) => line.includes(text)).length;
             }
         }
-        return lines;
+        return count;
     }
 
     /** Pod IPs by pod name, for the pods that have one. */
@@ -454,7 +448,7 @@ export class SentinelDeployment {
                 lostPlainWrites,
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
-                abandonedFailovers: this.abandonedFailovers(faultAt),
+                abandonedElections: this.abandonedElections(faultAt),
             };
         } finally {
             await Promise.all([waited.stop(), plain.stop()]);
@@ -498,22 +492,6 @@ export class SentinelDeployment {
         }
     }
 
-    /**
-     * Waits until the Sentinel of `pod` names a master other than `master`; returns it. A Sentinel
-     * that does not answer names nothing, which is not a failover.
-     */
-    async failoverAwayFrom(master: string, pod: string, timeoutMs: number, what: string): Promise<string> {
-        const ip = (await this.podIPs())[pod];
-        return waitFor(
-            async () => {
-                const named = await sentinelMaster(ip, this.password, this.name);
-                return named !== undefined && named !== this.hostOf(master) ? named : undefined;
-            },
-            timeoutMs,
-            what,
-        );
-    }
-
     /** Moves the master off `node` (the protected node is never faulted) with a planned failover. */
     async masterNotOn(node: string): Promise<string> {
         for (;;) {
@@ -525,7 +503,11 @@ export class SentinelDeployment {
             const sentinel = directClient(ips[master], this.password, 26379, false);
             await sentinel.connect();
             await sentinel.call("SENTINEL", "failover", this.name).finally(() => sentinel.disconnect());
-            await this.failoverAwayFrom(master, master, 30000, "the planned failover");
+            await waitFor(
+                async () => (await sentinelMaster(ips[master], this.password, this.name)) !== this.hostOf(master),
+                30000,
+                "the planned failover",
+            );
         }
     }
 
