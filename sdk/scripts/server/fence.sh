@@ -16,8 +16,9 @@
 # promote another server). It detaches by pointing its replication at port $FENCE_PORT of the same
 # host, where nothing listens: it keeps its data, its replication ID and offset, stays eligible
 # for promotion, and continues without a full resynchronisation from whichever server it is
-# pointed at next. A master without attached replicas confirms no write (WAIT) and, with
-# min-replicas-to-write, refuses writes.
+# pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms and reads its own
+# server's state once a second. A master without attached replicas confirms no write (WAIT)
+# and, with min-replicas-to-write, refuses writes.
 #
 # It attaches again (port $REDIS_PORT) only when the master answers and every answering Sentinel,
 # a majority of them, names that master with no flag but "master": not subjectively or
@@ -49,24 +50,30 @@ ping_ms=$((FENCE_AFTER_MILLISECONDS / 2))
 ping_seconds=$(seconds "$ping_ms")
 check_seconds=$(seconds "$FENCE_CHECK_MILLISECONDS")
 
-# local_link: "ROLE MASTER_HOST MASTER_PORT" of this pod's server; nothing when it does not answer.
-local_link() {
-    redis_cli 1 info replication 2> /dev/null | tr -d '\r' |
-        awk -F: '$1 == "role" { role = $2 } $1 == "master_host" { host = $2 } $1 == "master_port" { port = $2 }
-            END { if (role != "") print role, host, port }'
+# look: reads this pod's server's replication state into role, host and port (role is empty when
+# it does not answer).
+look() {
+    # shellcheck disable=SC2046 # three words
+    set -- $(redis_cli 1 info replication 2> /dev/null |
+        awk -F: '{ sub(/\r$/, "") } $1 == "role" { role = $2 } $1 == "master_host" { host = $2 } $1 == "master_port" { port = $2 }
+            END { if (role != "") print role, host, port }')
+    role=${1:-}
+    host=${2:-}
+    port=${3:-}
 }
 
 # answers HOST: the server at HOST answers a PING within $ping_seconds (any reply: a loading or
-# busy server is alive). It asks the address HOST resolves to, or, when the name does not resolve
-# (a DNS outage, a cached negative answer), the address it last resolved to: an established
-# replication link does not depend on DNS, nor may the fence.
+# busy server is alive). It asks the address HOST last resolved to, and resolves the name again
+# only when that address does not answer (the pod may have been recreated with another): an
+# established replication link does not depend on DNS, nor may the fence (a DNS outage, a cached
+# negative answer).
 answers() {
-    address=$(getent hosts "$1" | awk 'NR == 1 { print $1 }')
-    if [ -n "$address" ]; then
-        last_address=$address
-    else
-        address=${last_address:-$1}
+    if [ -n "$last_address" ] && [ -n "$(cli_at "$last_address" "$REDIS_PORT" "$ping_seconds" ping)" ]; then
+        return 0
     fi
+    address=$(getent hosts "$1" | awk 'NR == 1 { print $1 }')
+    [ -n "$address" ] && [ "$address" != "$last_address" ] || return 1
+    last_address=$address
     [ -n "$(cli_at "$address" "$REDIS_PORT" "$ping_seconds" ping)" ]
 }
 
@@ -98,35 +105,47 @@ check_password_file || exit 1
 use_password
 log "a replica detaches from a master that has not answered for ${FENCE_AFTER_MILLISECONDS} ms"
 
+# The server's state is read once a second, and again right before acting on it: the Sentinels
+# may have pointed it at another master, or promoted it, in between.
+role=
+host=
+port=
 followed=
+last_address=
 last_heard=$(now_ms)
+last_look=0
 while :; do
-    # shellcheck disable=SC2046 # three words
-    set -- $(local_link)
-    if [ "${1:-}" = slave ] && [ $# -eq 3 ]; then
-        host=$2
-        port=$3
-        if [ "$host" != "$followed" ]; then
+    now=$(now_ms)
+    if [ $((now - last_look)) -ge 1000 ]; then
+        look
+        last_look=$now
+        if [ "$role" != slave ]; then
+            followed=
+        elif [ "$host" != "$followed" ]; then
             followed=$host
             last_address=
-            last_heard=$(now_ms)
+            last_heard=$now
         fi
-        if [ "$port" = "$REDIS_PORT" ]; then
-            if answers "$host"; then
-                last_heard=$(now_ms)
-            elif [ $(($(now_ms) - last_heard)) -ge "$FENCE_AFTER_MILLISECONDS" ]; then
-                if redis_cli 1 replicaof "$host" "$FENCE_PORT" > /dev/null 2>&1; then
-                    log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
-                fi
-            fi
-        elif [ "$port" = "$FENCE_PORT" ] && answers "$host" && settled_on "$host"; then
+        if [ "$role" = slave ] && [ "$port" = "$FENCE_PORT" ] && answers "$host" && settled_on "$host"; then
             if redis_cli 1 replicaof "$host" "$REDIS_PORT" > /dev/null 2>&1; then
                 log "$host answers and the Sentinels agree it is the master: attached to it again"
+                port=$REDIS_PORT
                 last_heard=$(now_ms)
             fi
         fi
-    else
-        followed=
+    fi
+    if [ "$role" = slave ] && [ "$port" = "$REDIS_PORT" ]; then
+        if answers "$followed"; then
+            last_heard=$(now_ms)
+        elif [ $(($(now_ms) - last_heard)) -ge "$FENCE_AFTER_MILLISECONDS" ]; then
+            look
+            last_look=$(now_ms)
+            if [ "$role" = slave ] && [ "$host" = "$followed" ] && [ "$port" = "$REDIS_PORT" ] &&
+                redis_cli 1 replicaof "$host" "$FENCE_PORT" > /dev/null 2>&1; then
+                log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
+                port=$FENCE_PORT
+            fi
+        fi
     fi
     sleep "$check_seconds"
 done
