@@ -83,6 +83,8 @@ export interface PeerDirectory {
  *   after the master stopped (probe.sh).
  * - SENTINEL_PUBLISH_PERIOD_MILLISECONDS: how often each Sentinel tells the others its view (500
  *   ms instead of 2 s): the other Sentinels name a new master sooner after a failover.
+ * - SENTINEL_TILT_PERIOD_MILLISECONDS: how long a Sentinel's TILT mode lasts: two down-after
+ *   periods, at least 5 s, instead of Sentinel's 30 s (probe.sh).
  * - HANDOVER_PAUSE_MILLISECONDS: a master handing over keeps writes paused until it has stopped;
  *   the pause lapses with the grace period at the latest.
  * - FENCE_AFTER_MILLISECONDS: a replica detaches from a master that has not answered for half of
@@ -118,6 +120,7 @@ export function sentinelScriptEnv(
             value: String(Math.min(1000, Math.floor(topology.downAfterMilliseconds / 2))),
         },
         { name: "SENTINEL_PUBLISH_PERIOD_MILLISECONDS", value: "500" },
+        { name: "SENTINEL_TILT_PERIOD_MILLISECONDS", value: String(Math.max(5000, 2 * topology.downAfterMilliseconds)) },
         { name: "HANDOVER_PAUSE_MILLISECONDS", value: String(terminationGracePeriodSeconds * 1000) },
         { name: "FENCE_AFTER_MILLISECONDS", value: String(Math.floor(topology.downAfterMilliseconds / 2)) },
         { name: "FENCE_CHECK_MILLISECONDS", value: "200" },

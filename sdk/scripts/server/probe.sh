@@ -14,6 +14,13 @@
 #   publish-period  how often it tells the others its configuration (hello messages):
 #                   $SENTINEL_PUBLISH_PERIOD_MILLISECONDS instead of 2 s, so that every Sentinel
 #                   names a new master sooner after a failover.
+#   tilt-period     how long TILT mode lasts: $SENTINEL_TILT_PERIOD_MILLISECONDS instead of 30 s.
+#                   A Sentinel enters TILT when its timer runs more than 2 s late (its process
+#                   was frozen or stalled); it then neither acts nor agrees that a master is
+#                   down. A few seconds renew its view of every server (INFO every second); 30 s
+#                   held a failover back for that long when another fault followed, and fenced
+#                   replicas (fence.sh) can no longer be promoted once their link has been down
+#                   for ten down-after periods longer than the master.
 #
 #   liveness   passes on any reply to PING, error replies included: MISCONF (a full disk, a
 #              failed save), LOADING, BUSY (a long script), NOAUTH/WRONGPASS all come from a
@@ -88,7 +95,8 @@ case "$target:$kind" in
         # Defaults, not errors, for these: the ConfigMap's scripts reach running pods before the
         # pods roll, so a newer probe may run in a pod whose environment is older.
         redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:-1000}" \
-            publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" > /dev/null || true
+            publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" \
+            tilt-period "${SENTINEL_TILT_PERIOD_MILLISECONDS:-30000}" > /dev/null || true
         ;;
     sentinel:liveness)
         # shellcheck source=../lib/sentinel.sh
