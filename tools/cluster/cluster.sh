@@ -30,8 +30,8 @@ source "$here/pki.sh"
 source "$here/control-plane.sh"
 # shellcheck source=node.sh
 source "$here/node.sh"
-# shellcheck source=coredns-image.sh
-source "$here/coredns-image.sh"
+# shellcheck source=local-images.sh
+source "$here/local-images.sh"
 # shellcheck source=image-store.sh
 source "$here/image-store.sh"
 
@@ -177,6 +177,7 @@ cmd_up() {
     make_pki
     phase "certificates made"
     coredns_image
+    kubectl_image
     prepare_image_store
     phase "image store ready"
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The nodes' preloaded images, as a kind node image has them. A containerd root holding every
-# locally built image (the images component's archives and the CoreDNS image, imported with
+# locally built image (the images component's archives and local-images.sh's, imported with
 # `ctr -n k8s.io images import`) is made once per set of images, by a containerd of its own, and
 # kept in the state directory's cache/. At `up` each node gets a copy of it as its
 # /var/lib/containerd: the files containerd never changes (content blobs, unpacked layers) as
@@ -9,6 +9,7 @@
 image_archives() {
     awk -F '\t' -v dir="$IMAGES_DIR" '!/^#/ { print dir "/" $3 }' "$IMAGES_DIR/index.tsv"
     echo "$COREDNS_ARCHIVE"
+    echo "$KUBECTL_ARCHIVE"
 }
 
 image_store_key() {
