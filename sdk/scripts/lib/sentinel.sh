@@ -168,6 +168,45 @@ server_role() {
     cli_at "$1" "$REDIS_PORT" 1 info replication | tr -d '\r' | awk -F: '/^role:/ { print $2 }'
 }
 
+# sentinel_votes HOST: prints "SETTLED NAMED ANSWERS MAJORITY": how many Sentinels name HOST the
+# master with the flags "master" only (not subjectively or objectively down, no failover in
+# progress), how many name it at all, how many answered, and how many make a majority of all the
+# Sentinels.
+sentinel_votes() {
+    # shellcheck disable=SC2086 # counting the words
+    votes_total=$(set -- $PEER_HOSTS && echo $#)
+    ask_every "$SENTINEL_PORT" sentinel master "$MASTER_NAME" |
+        awk -F '\t' -v host="$1" -v total="$votes_total" '
+            {
+                answers++
+                n = split($2, words, " ")
+                ip = ""; flags = ""
+                for (i = 1; i < n; i++) {
+                    if (words[i] == "ip" && ip == "") ip = words[i + 1]
+                    if (words[i] == "flags" && flags == "") flags = words[i + 1]
+                }
+                if (ip == host) named++
+                if (ip == host && flags == "master") settled++
+            }
+            END { print settled + 0, named + 0, answers + 0, int(total / 2) + 1 }'
+}
+
+# promoted_by_a_sentinel HOST: a Sentinel lists HOST among the replicas it is promoting (the flag
+# "promoted": the elected leader of a failover in progress, after it sent REPLICAOF NO ONE).
+promoted_by_a_sentinel() {
+    ask_every "$SENTINEL_PORT" sentinel replicas "$MASTER_NAME" |
+        awk -F '\t' -v host="$1" '
+            {
+                n = split($2, words, " ")
+                ip = ""
+                for (i = 1; i < n; i++) {
+                    if (words[i] == "ip") ip = words[i + 1]
+                    if (words[i] == "flags" && ip == host && words[i + 1] ~ /(^|,)promoted(,|$)/) found = 1
+                }
+            }
+            END { exit found ? 0 : 1 }'
+}
+
 # others_agree_on: the master that the Sentinels of the other pods name, when they agree and are a
 # majority of all the Sentinels; nothing otherwise.
 others_agree_on() {

@@ -80,21 +80,9 @@ answers() {
 # settled_on HOST: a majority of the Sentinels answer, and each that answers names HOST the master
 # with the flags "master" only.
 settled_on() {
-    # shellcheck disable=SC2086 # counting the words
-    total=$(set -- $PEER_HOSTS && echo $#)
-    ask_every "$SENTINEL_PORT" sentinel master "$MASTER_NAME" |
-        awk -F '\t' -v host="$1" -v total="$total" '
-            {
-                answers++
-                n = split($2, words, " ")
-                ip = ""; flags = ""
-                for (i = 1; i < n; i++) {
-                    if (words[i] == "ip" && ip == "") ip = words[i + 1]
-                    if (words[i] == "flags" && flags == "") flags = words[i + 1]
-                }
-                if (ip == host && flags == "master") settled++
-            }
-            END { exit (answers >= int(total / 2) + 1 && settled == answers) ? 0 : 1 }'
+    # shellcheck disable=SC2046 # four numbers
+    set -- $(sentinel_votes "$1")
+    [ "$3" -ge "$4" ] && [ "$1" -eq "$3" ]
 }
 
 # The container's first process: without a handler it would ignore the kubelet's SIGTERM and hold
