@@ -5,5 +5,6 @@ import { Redis } from "kubernetes-redis";
 // data; a master that is stopped on purpose (a rolling update, a drain) hands over first.
 const redis = new Redis("cache", { mode: "sentinel" });
 
-// Secret as a whole. Sentinel-aware clients use `connection.sentinels` and `connection.masterName`.
+// Secret as a whole. Sentinel-aware clients use `connection.sentinels` and `connection.masterName`;
+// the others write through `connection.primaryHost` and read from `connection.readHost`.
 export const connection = redis.connection;

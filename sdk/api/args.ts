@@ -261,6 +261,13 @@ export interface SentinelArgs {
      * failover happens; with one there is nothing to fail over to. Defaults to false.
      */
     allowFewerThanThreeServers?: boolean;
+    /**
+     * An image holding kubectl as `/bin/kubectl` and `cp`, pinned by tag or digest. Each pod
+     * copies kubectl from it at start; the pod's labeler runs it to keep the pod's role label
+     * current, which the primary and read Services select on. Defaults to
+     * "registry.k8s.io/kubectl:v1.34.1".
+     */
+    kubectlImage?: string;
 }
 
 /** Arguments of a Redis deployment. Every field is optional; the defaults are production-safe. */

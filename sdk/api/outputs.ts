@@ -30,6 +30,19 @@ export interface RedisConnection {
     sentinels: string[];
     /** Sentinel-aware clients: the name the Sentinels monitor the master under. Empty unless the mode is sentinel. */
     masterName: string;
+    /**
+     * The cluster DNS name of the Service that reaches the master on port 6379, for clients that
+     * do not speak Sentinel: in mode sentinel it follows a failover within about two seconds (the
+     * client must reconnect); for a standalone deployment it is `host`.
+     */
+    primaryHost: string;
+    /** `redis://:<password>@<primaryHost>:6379`, with the password URL-encoded. */
+    primaryUrl: string;
+    /**
+     * The cluster DNS name of the Service over the replicas, on port 6379, for reads that may lag
+     * the master; for a standalone deployment it is `host`.
+     */
+    readHost: string;
     /** Cluster-aware clients: nodes to discover the cluster from, as `host:port`. Empty unless the mode is cluster. */
     seedNodes: string[];
 }

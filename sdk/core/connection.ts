@@ -1,7 +1,7 @@
 import { RedisMode } from "../api/args";
 import { RedisConnection } from "../api/outputs";
 import { REDIS_PORT, SENTINEL_PORT } from "./constants";
-import { podHost } from "./names";
+import { podHost, serviceHost } from "./names";
 import { RedisSettings, unreachable } from "./settings";
 
 /** The URL of a Service; the password is URL-encoded so any password survives. */
@@ -38,6 +38,9 @@ export function connectionFor(settings: RedisSettings, host: string, password: s
         passwordSecretKey: settings.auth.secretKey,
         sentinels: [] as string[],
         masterName: "",
+        primaryHost: host,
+        primaryUrl: redisUrl(host, password),
+        readHost: host,
         seedNodes: [] as string[],
     };
     switch (topology.kind) {
@@ -52,6 +55,9 @@ export function connectionFor(settings: RedisSettings, host: string, password: s
                     (_, ordinal) => `${podHost(settings.names, ordinal, settings.namespace)}:${SENTINEL_PORT}`,
                 ),
                 masterName: topology.masterName,
+                primaryHost: serviceHost(settings.names.primaryService, settings.namespace),
+                primaryUrl: redisUrl(serviceHost(settings.names.primaryService, settings.namespace), password),
+                readHost: serviceHost(settings.names.readService, settings.namespace),
             };
         default:
             return unreachable(topology);

@@ -17,6 +17,21 @@ export const SENTINEL_PORT = 26379;
 export const SENTINEL_PORT_NAME = "sentinel";
 export const SENTINEL_CONTAINER = "sentinel";
 export const FENCE_CONTAINER = "fence";
+export const LABELER_CONTAINER = "labeler";
+/** The init container that copies kubectl into the pod for the labeler (mode sentinel). */
+export const KUBECTL_COPY_CONTAINER = "kubectl";
+
+/**
+ * Mode sentinel: the label each pod's labeler keeps current with its server's role, which the
+ * primary Service (MASTER_ROLE) and the read Service (REPLICA_ROLE) select on. A pod whose role is
+ * not settled (a master the Sentinels do not name, a server that just started) carries neither.
+ */
+export const ROLE_LABEL = "kubernetes-redis.io/role";
+export const MASTER_ROLE = "master";
+export const REPLICA_ROLE = "replica";
+
+/** The image mode sentinel copies kubectl from: Kubernetes' own, kubectl on Debian with a shell. */
+export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.34.1";
 
 /** Name of the Redis container in the pod. */
 export const REDIS_CONTAINER = "redis";
@@ -52,6 +67,10 @@ export const PATHS = {
     sentinelDir: "/data/sentinel",
     /** The ConfigMap's sentinel.conf: the settings each Sentinel's file is rebuilt from at start. */
     sentinelTemplate: "/etc/redis/sentinel.conf",
+    /** Where kubectl is copied to at start (mode sentinel), for the labeler. */
+    kubectlDir: "/opt/kubernetes-redis/kubectl",
+    /** The labeler's Kubernetes API credentials: its service account token, the cluster CA, the namespace. */
+    kubeApiDir: "/var/run/secrets/kubernetes.io/serviceaccount",
 } as const;
 
 /** The shape of `PATHS`: tests that run the rendered files outside a container pass their own. */
@@ -86,6 +105,7 @@ export const SCRIPTS = {
     serverRole: podScript("server", "role.sh"),
     serverPreStop: podScript("server", "pre-stop.sh"),
     serverFence: podScript("server", "fence.sh"),
+    serverLabeler: podScript("server", "labeler.sh"),
     sentinelLib: podScript("lib", "sentinel.sh"),
     sentinelStart: podScript("sentinel", "start.sh"),
 } as const satisfies Record<string, PodScript>;

@@ -30,6 +30,13 @@ export interface ResourceNames {
     clientService: string;
     /** The Service over every pod's Sentinel (mode sentinel). */
     sentinelService: string;
+    /** The Service that reaches the current master, for clients that do not speak Sentinel (mode sentinel). */
+    primaryService: string;
+    /** The Service over the replicas, for reads (mode sentinel). */
+    readService: string;
+    /** The pods' service account, and its Role and RoleBinding: the labeler's right to label the pods (mode sentinel). */
+    serviceAccount: string;
+    labelerRole: string;
     /** The PodDisruptionBudget (more than one pod). */
     disruptionBudget: string;
     configMap: string;
@@ -43,6 +50,10 @@ export function resourceNames(name: string): ResourceNames {
         headlessService: `${name}-headless`,
         clientService: name,
         sentinelService: `${name}-sentinel`,
+        primaryService: `${name}-primary`,
+        readService: `${name}-read`,
+        serviceAccount: name,
+        labelerRole: `${name}-labeler`,
         disruptionBudget: name,
         configMap: `${name}-config`,
         secret: `${name}-auth`,
@@ -66,12 +77,16 @@ export function standaloneChildNames(name: string, maxOrdinal = 0): ChildName[] 
     ];
 }
 
-/** The names of a Sentinel deployment: the standalone ones, with more pods, and the Sentinel Service. */
+/** The names of a Sentinel deployment: the standalone ones, with more pods, and its Services and RBAC objects. */
 export function sentinelChildNames(name: string, maxOrdinal: number): ChildName[] {
     const names = resourceNames(name);
     return [
         ...standaloneChildNames(name, maxOrdinal),
         { what: "the Sentinel Service", name: names.sentinelService, limit: NAME_LIMITS.label },
+        { what: "the primary Service", name: names.primaryService, limit: NAME_LIMITS.label },
+        { what: "the read Service", name: names.readService, limit: NAME_LIMITS.label },
+        { what: "the service account", name: names.serviceAccount, limit: NAME_LIMITS.subdomain },
+        { what: "the labeler's Role", name: names.labelerRole, limit: NAME_LIMITS.subdomain },
     ];
 }
 

@@ -286,6 +286,16 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
         expect: /config\["replica-priority"\] .*is managed by the component/,
     },
     { why: "cluster not yet available", args: { mode: "cluster" }, expect: /mode = "cluster" is not available in this version/ },
+    {
+        why: "a kubectl image on a moving tag",
+        args: { mode: "sentinel", sentinel: { kubectlImage: "registry.k8s.io/kubectl:latest" } },
+        expect: /sentinel.kubectlImage = "registry.k8s.io\/kubectl:latest" uses the moving tag 'latest'; pin a version/,
+    },
+    {
+        why: "a kubectl image without a tag",
+        args: { mode: "sentinel", sentinel: { kubectlImage: "bitnami/kubectl" } },
+        expect: /sentinel.kubectlImage = "bitnami\/kubectl" has no tag/,
+    },
     { why: "replicas for standalone", args: { replicas: 3 }, expect: /replicas = 3 makes no sense in standalone mode/ },
     { why: "replicas not a whole number", args: { replicas: 1.5 }, expect: /replicas = 1.5 is out of range; use a whole number/ },
     {

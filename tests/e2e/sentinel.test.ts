@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import Redis from "ioredis";
 import { requireCluster } from "../support/cluster";
 import {
@@ -6,6 +7,7 @@ import {
     FaultResult,
     faultLeftovers,
     Faults,
+    KUBECONFIG,
     measure,
     measurements,
     PROTECTED_NODE,
@@ -37,6 +39,13 @@ function report(result: FaultResult): void {
     measure(`${label}: failed commands (WAIT writer / plain writer)`, `${result.failedWaitWrites} / ${result.failedPlainWrites}`);
     measure(`${label}: master before -> after`, `${result.masterBefore} -> ${result.masterAfter}`);
     measure(`${label}: acknowledged plain writes lost`, `${result.lostPlainWrites} of ${result.acknowledgedPlainWrites}`);
+    measure(
+        `${label}: longest pause of a plain client writing through the primary Service (s)`,
+        Math.round(result.primaryPauseMs / 100) / 10,
+    );
+    if (Object.keys(result.primaryErrors).length > 0) {
+        measure(`${label}: what that client saw instead of OK`, JSON.stringify(result.primaryErrors));
+    }
     if (result.abandonedElections > 0) {
         measure(`${label}: failover attempts the Sentinels abandoned unelected (split votes)`, result.abandonedElections);
     }
@@ -99,6 +108,31 @@ describe("mode sentinel on the local cluster", function () {
         }
         assert.equal(nodes.size, 3, "the pods are on three nodes");
         assert.ok(await cluster.api.find("PodDisruptionBudget", NAMESPACE, NAME), "the PodDisruptionBudget exists");
+        // The labelers' service account may read and label these pods, and nothing else.
+        const can = (verb: string, resource: string) =>
+            spawnSync(
+                cluster.kubectl,
+                [
+                    "--kubeconfig",
+                    KUBECONFIG,
+                    "-n",
+                    NAMESPACE,
+                    "auth",
+                    "can-i",
+                    verb,
+                    resource,
+                    `--as=system:serviceaccount:${NAMESPACE}:${NAME}`,
+                ],
+                { encoding: "utf8" },
+            ).stdout.trim();
+        assert.deepEqual(
+            [can("patch", `pods/${NAME}-0`), can("get", `pods/${NAME}-2`), can("patch", "pods/primary-writer"), can("list", "pods")],
+            ["yes", "yes", "no", "no"],
+        );
+        assert.deepEqual(
+            [can("get", `secrets/${NAME}-auth`), can("delete", `pods/${NAME}-0`), can("patch", "services/ha-primary")],
+            ["no", "no", "no"],
+        );
     });
 
     it("fails over when the master's container crashes, losing no acknowledged write", async () => {

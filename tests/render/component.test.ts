@@ -81,6 +81,9 @@ describe("component: what Redis registers", () => {
             passwordSecretKey: "password",
             sentinels: [],
             masterName: "",
+            primaryHost: "cache.data.svc.cluster.local",
+            primaryUrl: `redis://:${password}@cache.data.svc.cluster.local:6379`,
+            readHost: "cache.data.svc.cluster.local",
             seedNodes: [],
         });
         for (const secret of ["password", "url", "connection"] as const) {

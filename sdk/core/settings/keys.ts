@@ -52,4 +52,5 @@ export const SENTINEL_KEYS: Keys<SentinelArgs> = {
     minReplicasToWrite: true,
     minReplicasMaxLagSeconds: true,
     allowFewerThanThreeServers: true,
+    kubectlImage: true,
 };

@@ -1,6 +1,7 @@
 import { PodAntiAffinity, RedisArgs, RedisMode } from "../../api/args";
 import { ArgumentChecker } from "../checks/checker";
 import { ChildName, nameBudget, sentinelChildNames, standaloneChildNames } from "../names";
+import { DEFAULT_KUBECTL_IMAGE } from "../constants";
 import { SENTINEL_KEYS } from "./keys";
 
 /** One Redis server, no replication. */
@@ -22,6 +23,8 @@ export interface SentinelTopology {
     minReplicasToWrite: number;
     minReplicasMaxLagSeconds: number;
     podAntiAffinity: PodAntiAffinity;
+    /** The image each pod copies kubectl from, for its labeler. */
+    kubectlImage: string;
 }
 
 /** Redis Cluster: keys sharded over masters, each with replicas. */
@@ -132,6 +135,8 @@ function resolveSentinel(check: ArgumentChecker, name: string, args: RedisArgs):
             3600,
         ),
         podAntiAffinity: check.oneOf("podAntiAffinity", args.podAntiAffinity, PodAntiAffinity, PodAntiAffinity.Soft),
+        kubectlImage:
+            sentinel.kubectlImage === undefined ? DEFAULT_KUBECTL_IMAGE : check.image("sentinel.kubectlImage", sentinel.kubectlImage),
     };
 }
 

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { FENCE_CONTAINER, PATHS, SCRIPTS, SENTINEL_CONTAINER, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
+import { FENCE_CONTAINER, PATHS, PodScript, SCRIPTS, SENTINEL_CONTAINER, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { EnvVar, scriptEnv, scriptPath } from "../scripts";
 import { containerSecurityContext } from "./pod";
@@ -11,31 +11,56 @@ export const SENTINEL_RESOURCES = {
     limits: { memory: "128Mi" },
 } as const;
 
+/** What a sidecar of mode sentinel is made of: a pod script, in the server's image. */
+export interface ScriptSidecar {
+    name: string;
+    script: PodScript;
+    env: EnvVar[];
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
 /**
- * The Sentinel role: a sidecar of each server pod (an init container with restartPolicy Always).
- * The kubelet starts it, and waits for its startup probe, before the server's container, so that
- * the server's role decision can ask it; it stops after the server, so that a master's handover
- * in preStop can still use it. It keeps its state on the pod's data volume.
+ * A sidecar of each server pod (an init container with restartPolicy Always: the kubelet starts
+ * it before the server's container, restarts it if it ends, and stops it after the server) that
+ * runs a pod script with the engine's environment, the pod's files read-only, and `volumeMounts`.
  */
-export function sentinelContainer(settings: RedisSettings, env: EnvVar[]) {
+export function scriptSidecar(settings: RedisSettings, sidecar: ScriptSidecar) {
     return {
-        name: SENTINEL_CONTAINER,
+        name: sidecar.name,
         image: settings.image,
         imagePullPolicy: "IfNotPresent",
         restartPolicy: "Always",
-        command: ["sh", scriptPath(SCRIPTS.sentinelStart)],
-        env: [...scriptEnv(settings.engine), ...env, { name: "PROBE_TARGET", value: "sentinel" }],
-        ports: [{ name: SENTINEL_PORT_NAME, containerPort: SENTINEL_PORT, protocol: "TCP" }],
-        resources: { requests: { ...SENTINEL_RESOURCES.requests }, limits: { ...SENTINEL_RESOURCES.limits } },
+        command: ["sh", scriptPath(sidecar.script)],
+        env: [...scriptEnv(settings.engine), ...sidecar.env],
+        resources: { requests: { ...sidecar.resources.requests }, limits: { ...sidecar.resources.limits } },
         securityContext: containerSecurityContext(),
+        volumeMounts: [...readOnlyPodFileMounts(), ...sidecar.volumeMounts],
+    } satisfies k8s.types.input.core.v1.Container;
+}
+
+/**
+ * The Sentinel role: a sidecar of each server pod. The kubelet starts it, and waits for its
+ * startup probe, before the server's container, so that the server's role decision can ask it; it
+ * stops after the server, so that a master's handover in preStop can still use it. It keeps its
+ * state on the pod's data volume.
+ */
+export function sentinelContainer(settings: RedisSettings, env: EnvVar[]) {
+    return {
+        ...scriptSidecar(settings, {
+            name: SENTINEL_CONTAINER,
+            script: SCRIPTS.sentinelStart,
+            env: [...env, { name: "PROBE_TARGET", value: "sentinel" }],
+            resources: SENTINEL_RESOURCES,
+            volumeMounts: [
+                { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir },
+                { name: SERVER_VOLUMES.data, mountPath: PATHS.dataDir },
+            ],
+        }),
+        ports: [{ name: SENTINEL_PORT_NAME, containerPort: SENTINEL_PORT, protocol: "TCP" }],
         startupProbe: probe("startup"),
         readinessProbe: probe("readiness"),
         livenessProbe: probe("liveness"),
-        volumeMounts: [
-            ...readOnlyPodFileMounts(),
-            { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir },
-            { name: SERVER_VOLUMES.data, mountPath: PATHS.dataDir },
-        ],
     } satisfies k8s.types.input.core.v1.Container;
 }
 
@@ -55,15 +80,11 @@ export const FENCE_RESOURCES = {
  * kubelet restarts it if it ends; it holds no state.
  */
 export function fenceContainer(settings: RedisSettings, env: EnvVar[]) {
-    return {
+    return scriptSidecar(settings, {
         name: FENCE_CONTAINER,
-        image: settings.image,
-        imagePullPolicy: "IfNotPresent",
-        restartPolicy: "Always",
-        command: ["sh", scriptPath(SCRIPTS.serverFence)],
-        env: [...scriptEnv(settings.engine), ...env],
-        resources: { requests: { ...FENCE_RESOURCES.requests }, limits: { ...FENCE_RESOURCES.limits } },
-        securityContext: containerSecurityContext(),
-        volumeMounts: [...readOnlyPodFileMounts(), { name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir }],
-    } satisfies k8s.types.input.core.v1.Container;
+        script: SCRIPTS.serverFence,
+        env,
+        resources: FENCE_RESOURCES,
+        volumeMounts: [{ name: SERVER_VOLUMES.tmp, mountPath: PATHS.tmpDir }],
+    });
 }

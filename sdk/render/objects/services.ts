@@ -1,5 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { REDIS_PORT, REDIS_PORT_NAME, SENTINEL_PORT, SENTINEL_PORT_NAME } from "../../core/constants";
+import {
+    MASTER_ROLE,
+    REDIS_PORT,
+    REDIS_PORT_NAME,
+    REPLICA_ROLE,
+    ROLE_LABEL,
+    SENTINEL_PORT,
+    SENTINEL_PORT_NAME,
+} from "../../core/constants";
 import { RedisSettings } from "../../core/settings";
 import { metadataFor, selectorLabels } from "./labels";
 
@@ -53,8 +61,25 @@ export function sentinelServiceFor(settings: RedisSettings) {
     return exposedServiceFor(settings, settings.names.sentinelService, sentinelServicePort);
 }
 
-/** A Service over the ready pods, exposed as the `service` argument says (type, annotations, source ranges). */
-function exposedServiceFor(settings: RedisSettings, name: string, port: typeof servicePort) {
+/**
+ * Mode sentinel: the Service that reaches the current master, for clients that do not speak
+ * Sentinel. It selects the pod whose labeler found its server the master that the Sentinels name
+ * (scripts/server/labeler.sh). It has the client Service's type and annotations.
+ */
+export function primaryServiceFor(settings: RedisSettings) {
+    return exposedServiceFor(settings, settings.names.primaryService, servicePort, { [ROLE_LABEL]: MASTER_ROLE });
+}
+
+/** Mode sentinel: the Service over the replicas, for reads. It has the client Service's type and annotations. */
+export function readServiceFor(settings: RedisSettings) {
+    return exposedServiceFor(settings, settings.names.readService, servicePort, { [ROLE_LABEL]: REPLICA_ROLE });
+}
+
+/**
+ * A Service over the ready pods (those carrying `extraSelector` too), exposed as the `service`
+ * argument says (type, annotations, source ranges).
+ */
+function exposedServiceFor(settings: RedisSettings, name: string, port: typeof servicePort, extraSelector: Record<string, string> = {}) {
     const { service } = settings;
     return {
         apiVersion: "v1" as const,
@@ -62,7 +87,7 @@ function exposedServiceFor(settings: RedisSettings, name: string, port: typeof s
         metadata: metadataFor(settings, name, { annotations: service.annotations }),
         spec: {
             type: service.type,
-            selector: selectorLabels(settings),
+            selector: { ...selectorLabels(settings), ...extraSelector },
             ports: [port],
             ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
         },

@@ -2,17 +2,26 @@ import { SCRIPTS } from "../../core/constants";
 import { RedisSettings, SentinelTopology } from "../../core/settings";
 import { podBase } from "../objects/pod";
 import { disruptionBudgetFor, spreadPods } from "../objects/scheduling";
+import {
+    kubectlCopyContainer,
+    labelerContainer,
+    labelerRoleBindingFor,
+    labelerRoleFor,
+    labelerVolumes,
+    serviceAccountFor,
+} from "../objects/labeler";
 import { fenceContainer, sentinelContainer } from "../objects/sentinel";
 import { serverContainer, serverVolumes } from "../objects/server";
-import { sentinelServiceFor, sentinelServicePort } from "../objects/services";
+import { primaryServiceFor, readServiceFor, sentinelServiceFor, sentinelServicePort } from "../objects/services";
 import { DeployTimeValues, Rendered } from "../rendered";
 import { scriptPath, sentinelScriptEnv } from "../scripts";
 import { renderServerSet } from "./server-set";
 
 /**
  * Every object of a Sentinel deployment: `servers` Redis pods, each a server and a Sentinel
- * sidecar, kept on different nodes; a Service over the Sentinels for Sentinel-aware clients; a
- * PodDisruptionBudget.
+ * sidecar, kept on different nodes; a Service over the Sentinels for Sentinel-aware clients, one
+ * that reaches the master for the others (primary) and one over the replicas (read); the labeler's
+ * service account and rights; a PodDisruptionBudget.
  *
  * Why sidecars rather than a StatefulSet of Sentinels: on three nodes, losing a node loses a
  * Sentinel either way; sidecars keep the Sentinel's state on the server's volume (so it survives
@@ -21,7 +30,8 @@ import { renderServerSet } from "./server-set";
  * time, which never breaks the majority.
  *
  * Each pod also runs the fence (scripts/server/fence.sh), which detaches its server, while it is
- * a replica, from a master that stopped answering.
+ * a replica, from a master that stopped answering, and the labeler (scripts/server/labeler.sh),
+ * which keeps the pod's role label, that the primary and read Services select on, current.
  *
  * The pods start in parallel: the role decision (scripts/server/role.sh) never needs another pod
  * to be Ready first, and an ordered start could hold the pods behind a master that waits for a
@@ -38,10 +48,23 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
         replicas: topology.servers,
         podManagementPolicy: "Parallel",
         headlessPorts: [sentinelServicePort],
+        // The labeler's rights exist before its first pod: a pod's service account must exist
+        // for the pod to be created.
+        podPrerequisites: [
+            { key: "service-account", object: serviceAccountFor(settings) },
+            { key: "labeler-role", object: labelerRoleFor(settings, topology) },
+            { key: "labeler-role-binding", object: labelerRoleBindingFor(settings) },
+        ],
         podSpec: {
             ...podBase(settings),
             ...spreadPods(settings, topology.podAntiAffinity),
-            initContainers: [sentinelContainer(settings, env), fenceContainer(settings, env)],
+            serviceAccountName: settings.names.serviceAccount,
+            initContainers: [
+                kubectlCopyContainer(topology),
+                sentinelContainer(settings, env),
+                fenceContainer(settings, env),
+                labelerContainer(settings, env),
+            ],
             containers: [
                 {
                     ...server,
@@ -50,10 +73,12 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
                     lifecycle: { preStop: { exec: { command: ["sh", scriptPath(SCRIPTS.serverPreStop)] } } },
                 },
             ],
-            volumes: serverVolumes(settings),
+            volumes: [...serverVolumes(settings), ...labelerVolumes()],
         },
     });
     add({ key: "client", object: sentinelServiceFor(settings), after: namespace });
+    add({ key: "primary", object: primaryServiceFor(settings), after: namespace });
+    add({ key: "read", object: readServiceFor(settings), after: namespace });
     add({ key: "disruption-budget", object: disruptionBudgetFor(settings), after: namespace });
     return rendered;
 }

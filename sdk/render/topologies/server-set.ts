@@ -21,6 +21,8 @@ export interface ServerSetParts {
     /** Ports the headless Service publishes besides the server's. */
     headlessPorts: (typeof sentinelServicePort)[];
     podManagementPolicy: "OrderedReady" | "Parallel";
+    /** Objects the pods need to exist before they are created (a service account), added before the StatefulSet. */
+    podPrerequisites?: Omit<Rendered, "after">[];
 }
 
 /**
@@ -80,6 +82,7 @@ export function renderServerSet<T>(settings: RedisSettings, values: DeployTimeVa
                   }),
               ];
     const headless = add({ key: "headless", object: headlessServiceFor(settings, parts.headlessPorts), after: namespace });
+    const prerequisites = (parts.podPrerequisites ?? []).map((entry) => add({ ...entry, after: namespace }));
 
     const statefulSet = statefulSetFor(
         settings,
@@ -100,7 +103,7 @@ export function renderServerSet<T>(settings: RedisSettings, values: DeployTimeVa
     add({
         key: "statefulset",
         object: statefulSet,
-        after: [...namespace, ...claims, config, headless, ...secret],
+        after: [...namespace, ...claims, config, headless, ...secret, ...prerequisites],
         replaceFirst: true,
         ignoreChanges: ["spec.volumeClaimTemplates"],
     });

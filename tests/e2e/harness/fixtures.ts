@@ -7,6 +7,8 @@ export const IMAGES = {
     redis: "localhost/kubernetes-redis/redis:8.0.2-trixie",
     valkey: "localhost/kubernetes-redis/valkey:8.1.1-trixie",
     nodeClient: "localhost/kubernetes-redis/node-client:20.19.2-trixie",
+    /** kubectl on Debian, as registry.k8s.io/kubectl (tools/cluster/local-images.sh). */
+    kubectl: "localhost/kubernetes-redis/kubectl:v1.36.3",
 };
 
 /** A container security context that `restricted` admits. */

@@ -2,11 +2,12 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import Redis from "ioredis";
 import { RedisArgs } from "../../../sdk/api/args";
-import { localVolumePath, podHost, resourceNames } from "../../../sdk/core/names";
+import { localVolumePath, podHost, resourceNames, serviceHost } from "../../../sdk/core/names";
 import { renderRedis } from "../../../tools/render";
 import { Loose } from "../../support/loose";
-import { Cluster, KUBECONFIG, podReady } from "./cluster";
+import { Cluster, KUBECONFIG, podReady, PROTECTED_NODE } from "./cluster";
 import { Faults, inNodeMounts } from "./faults";
+import { clientPod, IMAGES, onNode } from "./fixtures";
 import { KubeObject } from "./kube";
 import { AckedWriter, ClusterDns, sentinelClient } from "./sentinel";
 import { waitFor } from "./wait";
@@ -33,7 +34,29 @@ export interface FaultResult {
     clientRestarts: number;
     /** Failover attempts the Sentinels abandoned unelected (see `abandonedElections`). */
     abandonedElections: number;
+    /**
+     * A client that does not speak Sentinel, writing through the primary Service (a new
+     * connection for each write, as a client reconnects): the longest time without an
+     * acknowledged write around the fault, and what it saw instead, by kind.
+     */
+    primaryPauseMs: number;
+    primaryErrors: Record<string, number>;
 }
+
+/** The pod that writes through the primary Service throughout (see `primaryWrites`). */
+const PRIMARY_WRITER = "primary-writer";
+
+/**
+ * Its loop: one redis-cli connection per write through the primary Service, ten a second, each
+ * given a second; one line per write, "<ms since epoch> <sequence> <reply>".
+ */
+const PRIMARY_WRITER_SCRIPT = `i=0
+while :; do
+    i=$((i + 1))
+    reply=$(timeout 1 redis-cli --no-auth-warning -h "$PRIMARY_HOST" SET primary-writer:last "$i" 2>&1 | head -c 80 | tr '\n' ' ')
+    echo "$(date +%s%3N) $i \${reply:-timeout}"
+    sleep 0.1
+done`;
 
 const podOf = (host: string) => host.split(".")[0];
 
@@ -152,6 +175,7 @@ export class SentinelDeployment {
             image,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } },
             persistence: { size: "1Gi", localVolumes: { path: this.volumeRoot, nodeNames: this.nodes } },
+            sentinel: { kubectlImage: IMAGES.kubectl },
         };
     }
 
@@ -173,10 +197,45 @@ export class SentinelDeployment {
         this.password = (objects.find((o) => o.kind === "Secret") as Loose).stringData.password;
         const start = Date.now();
         await this.cluster.apply(objects);
+        await this.cluster.apply([this.primaryWriterPod()]);
         this.dns = new ClusterDns(this.pods().map((pod) => this.hostOf(pod)));
         await this.healthy();
         await this.dns.start();
         return Date.now() - start;
+    }
+
+    /** On the node no fault touches: what it sees is the Service's doing, not the fault's. */
+    private primaryWriterPod(): KubeObject {
+        const pod = clientPod(this.namespace, PRIMARY_WRITER, {
+            affinity: onNode(PROTECTED_NODE),
+            env: [
+                { name: "PRIMARY_HOST", value: serviceHost(this.names.primaryService, this.namespace) },
+                { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: this.names.secret, key: "password" } } },
+            ],
+        }) as Loose;
+        pod.spec.containers[0].command = ["sh", "-c", PRIMARY_WRITER_SCRIPT];
+        return pod;
+    }
+
+    /**
+     * What the primary writer saw from `fromMs` to `toMs`: the longest time without an
+     * acknowledged write (from `fromMs`), and the other replies by kind.
+     */
+    primaryWrites(fromMs: number, toMs: number): { pauseMs: number; errors: Record<string, number> } {
+        const lines = (this.containerLog(PRIMARY_WRITER, "client", false, fromMs - 1000) ?? "").split("\n");
+        const writes = lines
+            .map((line) => /^(\d+) (\d+) (.*)$/.exec(line.trim()))
+            .filter((match): match is RegExpExecArray => match !== null)
+            .map((match) => ({ at: Number(match[1]), reply: match[3].trim() }))
+            .filter((write) => write.at >= fromMs && write.at <= toMs);
+        let pauseMs = 0;
+        let last = fromMs;
+        for (const write of writes.filter((w) => w.reply === "OK")) {
+            pauseMs = Math.max(pauseMs, write.at - last);
+            last = write.at;
+        }
+        pauseMs = Math.max(pauseMs, toMs - last);
+        return { pauseMs, errors: countErrors(writes.filter((w) => w.reply !== "OK").map((w) => w.reply)) };
     }
 
     render(args: RedisArgs): Promise<KubeObject[]> {
@@ -289,9 +348,21 @@ export class SentinelDeployment {
         return ips;
     }
 
+    /** The addresses of the ready endpoints of the primary and the read Service. */
+    async roleEndpoints(): Promise<{ primary: string[]; read: string[] }> {
+        const ready = async (service: string) =>
+            (await this.cluster.api.list("EndpointSlice", this.namespace, `kubernetes.io/service-name=${service}`))
+                .flatMap((slice) => (slice.endpoints ?? []) as Loose[])
+                .filter((endpoint) => endpoint.conditions?.ready !== false)
+                .flatMap((endpoint) => endpoint.addresses as string[])
+                .sort();
+        return { primary: await ready(this.names.primaryService), read: await ready(this.names.readService) };
+    }
+
     /**
      * The deployment is whole: every pod Ready, exactly one master, every other server a replica
-     * of it with its link up and its offset caught up, every Sentinel naming that master.
+     * of it with its link up and its offset caught up, every Sentinel naming that master, the
+     * primary Service reaching the master alone and the read Service every replica.
      * Returns the master's pod.
      */
     async healthy(servers = 3, timeoutMs = 120000): Promise<string> {
@@ -335,6 +406,16 @@ export class SentinelDeployment {
                             this.pods(servers).map((pod) => sentinelConfigEpoch(ips[pod], this.password, this.name)),
                         );
                         last = `the Sentinels of ${this.pods(servers).join(", ")} name ${named.map((host, i) => `${host ? podOf(host) : "nothing"} (config epoch ${epochs[i] ?? "?"})`).join(", ")}`;
+                        return undefined;
+                    }
+                    const endpoints = await this.roleEndpoints();
+                    const replicaIPs = this.pods(servers)
+                        .filter((pod) => pod !== master)
+                        .map((pod) => ips[pod])
+                        .sort();
+                    if (endpoints.primary.join() !== ips[master] || endpoints.read.join() !== replicaIPs.join()) {
+                        const podAt = (ip: string) => Object.keys(ips).find((pod) => ips[pod] === ip) ?? ip;
+                        last = `the primary Service reaches ${endpoints.primary.map(podAt).join(", ") || "nothing"}, the read Service ${endpoints.read.map(podAt).join(", ") || "nothing"}`;
                         return undefined;
                     }
                     // Every Sentinel reaches every replica (promotable) and every other Sentinel:
@@ -428,6 +509,7 @@ export class SentinelDeployment {
             }
             const healthyAt = Date.now();
             await Promise.all([waited.stop(), plain.stop()]);
+            const primary = this.primaryWrites(faultAt, healthyAt);
             await this.assertAllPresent(waited, 3, faultAt);
             const lostPlainWrites = await this.missingOnMaster(plain, recovered);
             // Each case starts from the same small dataset: the writers' keys would otherwise add
@@ -449,6 +531,8 @@ export class SentinelDeployment {
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
                 abandonedElections: this.abandonedElections(faultAt),
+                primaryPauseMs: primary.pauseMs,
+                primaryErrors: primary.errors,
             };
         } finally {
             await Promise.all([waited.stop(), plain.stop()]);

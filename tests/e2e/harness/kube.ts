@@ -27,6 +27,9 @@ const RESOURCES: Record<string, { group: string; plural: string; namespaced: boo
     Secret: { group: "", plural: "secrets", namespaced: true },
     Service: { group: "", plural: "services", namespaced: true },
     Pod: { group: "", plural: "pods", namespaced: true },
+    ServiceAccount: { group: "", plural: "serviceaccounts", namespaced: true },
+    Role: { group: "rbac.authorization.k8s.io", plural: "roles", namespaced: true },
+    RoleBinding: { group: "rbac.authorization.k8s.io", plural: "rolebindings", namespaced: true },
     Event: { group: "", plural: "events", namespaced: true },
     StatefulSet: { group: "apps", plural: "statefulsets", namespaced: true },
     Deployment: { group: "apps", plural: "deployments", namespaced: true },
@@ -35,7 +38,14 @@ const RESOURCES: Record<string, { group: string; plural: string; namespaced: boo
     PodDisruptionBudget: { group: "policy", plural: "poddisruptionbudgets", namespaced: true },
 };
 
-const VERSIONS: Record<string, string> = { "": "v1", apps: "v1", "storage.k8s.io": "v1", "discovery.k8s.io": "v1", policy: "v1" };
+const VERSIONS: Record<string, string> = {
+    "": "v1",
+    apps: "v1",
+    "storage.k8s.io": "v1",
+    "discovery.k8s.io": "v1",
+    policy: "v1",
+    "rbac.authorization.k8s.io": "v1",
+};
 
 /** The REST path of a kind, optionally of one object of it. */
 export function resourcePath(kind: string, namespace?: string, name?: string): string {

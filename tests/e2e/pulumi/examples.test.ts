@@ -18,6 +18,7 @@ import {
     waitFor,
 } from "../../support/pulumi-engine";
 import { renderRedis } from "../../../tools/render";
+import { IMAGES } from "../harness/fixtures";
 import { ClusterDns, sentinelClient } from "../harness/sentinel";
 
 const NODE = "kr-node-1";
@@ -27,7 +28,7 @@ const APP_NAMESPACE = "kr-e2e-app";
 // fixture gives kr-node-1's containerd the default image's name (read from the package's own
 // render; for the image the toolchain built, Redis 8.0.2) and a static local PersistentVolume
 // that the claim binds to.
-const LOCAL_IMAGE = "localhost/kubernetes-redis/redis:8.0.2-trixie";
+const LOCAL_IMAGE = IMAGES.redis;
 const PV = "kr-e2e-basic-cache-0";
 const VOLUME_DIR = "/var/local-volumes/default-cache-0";
 
@@ -171,6 +172,7 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
     let tmp: string;
     let stack: TestStack | undefined;
     let defaultImage: string | undefined;
+    let defaultKubectlImage: string | undefined;
 
     function removeClaimsAndVolumes(): void {
         for (const claim of claims) kubectlResult(env, ["-n", "default", "delete", "pvc", claim, "--wait=true", "--timeout=60s"]);
@@ -186,11 +188,16 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
         // examples/sentinel is `new Redis("cache", { mode: "sentinel" })`: the default image and
         // three 8Gi claims of the default class, in `default`. Every node gets the default image's
         // name for the image the toolchain built, and a static volume for one of the claims.
+        // The same for the image the pods copy kubectl from.
         const sts = (await renderRedis("cache", { mode: "sentinel" })).find((o) => o.kind === "StatefulSet") as unknown as {
-            spec: { template: { spec: { containers: { image: string }[] } } };
+            spec: { template: { spec: { containers: { image: string }[]; initContainers: { name: string; image: string }[] } } };
         };
         defaultImage = sts.spec.template.spec.containers[0].image;
-        for (const node of nodes) nodeCtr(["images", "tag", "--force", LOCAL_IMAGE, defaultImage], node);
+        defaultKubectlImage = sts.spec.template.spec.initContainers.find((c) => c.name === "kubectl")?.image ?? "";
+        for (const node of nodes) {
+            nodeCtr(["images", "tag", "--force", LOCAL_IMAGE, defaultImage], node);
+            nodeCtr(["images", "tag", "--force", IMAGES.kubectl, defaultKubectlImage], node);
+        }
         removeClaimsAndVolumes();
         for (const [ordinal, node] of nodes.entries()) {
             volumeDir(node, directories[ordinal]);
@@ -209,6 +216,7 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
             for (const node of nodes) {
                 try {
                     if (defaultImage) nodeCtr(["images", "rm", defaultImage], node);
+                    if (defaultKubectlImage) nodeCtr(["images", "rm", defaultKubectlImage], node);
                 } catch (error) {
                     console.warn(`ctr images rm on ${node}: ${error}`);
                 }
@@ -292,6 +300,23 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
             { env, encoding: "utf8", input: `${connection.value.password}\n` },
         );
         assert.match(asked, /cache-\d\.cache-headless\.default\.svc\.cluster\.local\s+6379/, asked);
+
+        // README's commands for a client that does not speak Sentinel: the primary Service reaches
+        // the master, the read Service a replica.
+        assert.equal(connection.value.primaryHost, "cache-primary.default.svc.cluster.local");
+        assert.equal(connection.value.readHost, "cache-read.default.svc.cluster.local");
+        const plain = (host: string, ...command: string[]) =>
+            execFileSync(
+                "kubectl",
+                ["-n", "default", "exec", "-i", "cache-0", "-c", "redis", "--", "redis-cli", "-h", host, "--askpass", ...command],
+                { env, encoding: "utf8", input: `${connection.value.password}\n` },
+            ).trim();
+        assert.equal(plain(connection.value.primaryHost, "SET", "written-through-primary", "yes"), "OK");
+        assert.match(plain(connection.value.primaryHost, "ROLE"), /^master/);
+        await waitFor("the write on a replica, read through the read Service", 30, async () =>
+            plain(connection.value.readHost, "GET", "written-through-primary") === "yes" ? true : undefined,
+        );
+        assert.match(plain(connection.value.readHost, "ROLE"), /^slave/);
 
         const again = await stack.stack.up({ configFile: stack.configFile });
         const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([kind]) => kind !== "same");
