@@ -263,7 +263,7 @@ export class SentinelDeployment {
     }
 
     /** One container instance's log (the one before its last restart with `previous`), or nothing when there is none. */
-    private containerLog(pod: string, container: string, previous: boolean, sinceMs?: number): string | undefined {
+    private containerLog(pod: string, container: string, previous: boolean, sinceMs?: number, timestamps = false): string | undefined {
         try {
             return execFileSync(
                 this.cluster.kubectl,
@@ -278,12 +278,20 @@ export class SentinelDeployment {
                     container,
                     ...(previous ? ["--previous"] : []),
                     ...(sinceMs === undefined ? [] : [`--since-time=${new Date(sinceMs).toISOString()}`]),
+                    ...(timestamps ? ["--timestamps"] : []),
                 ],
                 { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
             );
         } catch {
             return undefined;
         }
+    }
+
+    /** What every pod's labeler did since `sinceMs`, each line with its time. */
+    labelerLogs(sinceMs: number): string {
+        return this.pods()
+            .map((pod) => `--- ${pod}/labeler\n${(this.containerLog(pod, "labeler", false, sinceMs, true) ?? "").trim()}`)
+            .join("\n");
     }
 
     /** What the role decisions and the Sentinels did, from the pods' logs (for a failure's report). */
@@ -293,6 +301,7 @@ export class SentinelDeployment {
             for (const [container, pattern] of [
                 ["redis", /^(role|pre-stop|start):/],
                 ["fence", /^fence:/],
+                ["labeler", /^labeler:/],
                 [
                     "sentinel",
                     /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
