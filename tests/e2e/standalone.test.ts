@@ -423,6 +423,20 @@ describe("standalone Redis on the local cluster", function () {
                     const sameName = await cluster.pod(NAMESPACE, POD);
                     assert.equal(sameName.metadata.uid, durableBefore.metadata.uid);
 
+                    // The scheduler keeps new pods off the node only once the node lifecycle
+                    // controller has tainted it (a moment after NotReady): a replacement created
+                    // before that can be placed on the lost node and wait for it.
+                    await waitFor(
+                        async () =>
+                            ((await cluster.node(FAULT_NODE)).spec?.taints ?? []).some(
+                                (t: Loose) => t.key === "node.kubernetes.io/unreachable" && t.effect === "NoSchedule",
+                            ),
+                        60000,
+                        `${FAULT_NODE} tainted unreachable:NoSchedule`,
+                        250,
+                    );
+                    measure("node loss: tainted unreachable:NoSchedule after (s)", secondsSince(t0));
+
                     // The operator's decision: force delete (the node is known dead).
                     const t1 = Date.now();
                     await cluster.forceDeletePod(NAMESPACE, POD);
