@@ -30,6 +30,9 @@ export const ROLE_LABEL = "kubernetes-redis.io/role";
 export const MASTER_ROLE = "master";
 export const REPLICA_ROLE = "replica";
 
+/** The label the StatefulSet controller gives each of its pods, with the pod's name: what a pod's own Service selects on. */
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+
 /** The image mode sentinel copies kubectl from: Kubernetes' own, kubectl on Debian with a shell. */
 export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.34.1";
 

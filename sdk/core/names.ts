@@ -87,6 +87,7 @@ export function sentinelChildNames(name: string, maxOrdinal: number): ChildName[
         { what: "the read Service", name: names.readService, limit: NAME_LIMITS.label },
         { what: "the service account", name: names.serviceAccount, limit: NAME_LIMITS.subdomain },
         { what: "the labeler's Role", name: names.labelerRole, limit: NAME_LIMITS.subdomain },
+        { what: "the last pod's Service", name: podServiceName(names, maxOrdinal), limit: NAME_LIMITS.label },
     ];
 }
 
@@ -122,12 +123,27 @@ export function localVolumePath(root: string, namespace: string, name: string, o
     return `${root === "/" ? "" : root}/${namespace}-${name}-${ordinal}`;
 }
 
-/** The cluster DNS name of a pod behind a headless Service. */
+/**
+ * Mode sentinel: the Service of its own that each pod has, named like the pod. Its ClusterIP is
+ * the pod's address for its peers and for Sentinel-aware clients: it exists before the pod and
+ * outlives it, so it never changes when the pod is recreated with a new IP, and its name never
+ * answers "no such name" (which DNS caches).
+ */
+export function podServiceName(names: ResourceNames, ordinal: number): string {
+    return podName(names, ordinal);
+}
+
+/** Mode sentinel: the cluster DNS name of a pod's own Service (`podServiceName`), by which its peers reach it. */
 export function podHost(names: ResourceNames, ordinal: number, namespace: string): string {
-    return `${podName(names, ordinal)}.${serviceHost(names.headlessService, namespace)}`;
+    return serviceHost(podServiceName(names, ordinal), namespace);
 }
 
 /** The cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
-    return `${service}.${namespace}.svc.cluster.local`;
+    return `${service}.${serviceDomain(namespace)}`;
+}
+
+/** The cluster DNS domain of a namespace's Services. */
+export function serviceDomain(namespace: string): string {
+    return `${namespace}.svc.cluster.local`;
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PATHS, PodPaths, PodScript, REDIS_PORT, SCRIPTS, SENTINEL_PORT } from "../core/constants";
-import { podHost, ResourceNames, serviceHost } from "../core/names";
+import { podHost, ResourceNames, serviceDomain } from "../core/names";
 import { RedisMode } from "../api/args";
 import { EngineSettings, RedisSettings, SentinelTopology, unreachable } from "../core/settings";
 
@@ -85,6 +85,11 @@ export interface PeerDirectory {
  *   ms instead of 2 s): the other Sentinels name a new master sooner after a failover.
  * - SENTINEL_TILT_PERIOD_MILLISECONDS: how long a Sentinel's TILT mode lasts: two down-after
  *   periods, at least 5 s, instead of Sentinel's 30 s (probe.sh).
+ * - SYNC_WAIT_SECONDS: how long a master that is stopping lets a replica finish its full
+ *   synchronisation before it hands over (pre-stop.sh): what the grace period leaves after the
+ *   failover wait, the catch-up and 5 s, at most 15 s.
+ * - CATCH_UP_SECONDS: how long a master handing over, its writes paused, waits for the replicas to
+ *   apply every write.
  * - HANDOVER_PAUSE_MILLISECONDS: a master handing over keeps writes paused until it has stopped;
  *   the pause lapses with the grace period at the latest.
  * - FENCE_AFTER_MILLISECONDS: a replica detaches from a master that has not answered for half of
@@ -99,9 +104,13 @@ export function sentinelScriptEnv(
     sentinelPort: number = SENTINEL_PORT,
 ): EnvVar[] {
     const hosts = Array.from({ length: topology.servers }, (_, ordinal) => podHost(peers.names, ordinal, peers.namespace));
+    const failoverWaitSeconds = Math.ceil((2 * topology.downAfterMilliseconds + topology.failoverTimeoutMilliseconds) / 1000);
+    const catchUpSeconds = 2;
+    // What the grace period leaves after the rest of a handover, and a margin, up to 15 s.
+    const syncWaitSeconds = Math.max(0, Math.min(15, terminationGracePeriodSeconds - failoverWaitSeconds - catchUpSeconds - 5));
     return [
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-        { name: "HEADLESS_DOMAIN", value: serviceHost(peers.names.headlessService, peers.namespace) },
+        { name: "POD_SERVICE_DOMAIN", value: serviceDomain(peers.namespace) },
         { name: "PEER_HOSTS", value: hosts.join(" ") },
         { name: "MASTER_NAME", value: topology.masterName },
         { name: "SENTINEL_PORT", value: String(sentinelPort) },
@@ -110,11 +119,9 @@ export function sentinelScriptEnv(
         { name: "SENTINEL_DIR", value: paths.sentinelDir },
         { name: "REDIS_ROLE_CONF", value: paths.roleConf },
         { name: "LONELY_SECONDS", value: String(Math.ceil((3 * topology.downAfterMilliseconds) / 1000) + 2) },
-        {
-            name: "FAILOVER_WAIT_SECONDS",
-            value: String(Math.ceil((2 * topology.downAfterMilliseconds + topology.failoverTimeoutMilliseconds) / 1000)),
-        },
-        { name: "CATCH_UP_SECONDS", value: "2" },
+        { name: "FAILOVER_WAIT_SECONDS", value: String(failoverWaitSeconds) },
+        { name: "SYNC_WAIT_SECONDS", value: String(syncWaitSeconds) },
+        { name: "CATCH_UP_SECONDS", value: String(catchUpSeconds) },
         {
             name: "SENTINEL_INFO_PERIOD_MILLISECONDS",
             value: String(Math.min(1000, Math.floor(topology.downAfterMilliseconds / 2))),

@@ -16,7 +16,7 @@ function render(args: RedisArgs, name = "cache"): Map<string, Rendered> {
 
 const object = (entry: Rendered | undefined) => entry?.object as Loose;
 
-describe("render: mode sentinel's role labels, primary and read Services", () => {
+describe("render: mode sentinel's Services, role labels, rights and handover settings", () => {
     it("selects the master for the primary Service and the replicas for the read Service, by the pods' role label", () => {
         const rendered = render({ service: { type: "LoadBalancer", internal: false, annotations: { "example.com/internal": "true" } } });
         const base = object(rendered.get("headless")).spec.selector;
@@ -36,6 +36,62 @@ describe("render: mode sentinel's role labels, primary and read Services", () =>
         }
         const template = object(rendered.get("statefulset")).spec.template;
         assert.equal(template.metadata.labels[ROLE_LABEL], undefined, "the labeler sets the role, never the template");
+    });
+
+    it("gives each pod a ClusterIP Service of its own, created before the pods, that publishes it while it starts and stops", () => {
+        const rendered = render({ replicas: 5 });
+        const base = object(rendered.get("headless")).spec.selector;
+        const keys = [0, 1, 2, 3, 4].map((ordinal) => `pod-service-${ordinal}`);
+        keys.forEach((key, ordinal) => {
+            const service = object(rendered.get(key));
+            assert.equal(service.metadata.name, `cache-${ordinal}`);
+            assert.equal(service.spec.type, "ClusterIP");
+            assert.equal(service.spec.clusterIP, undefined, "a virtual IP, not headless: it outlives the pod's IP");
+            assert.equal(service.spec.publishNotReadyAddresses, true);
+            assert.deepEqual(service.spec.selector, { ...base, "statefulset.kubernetes.io/pod-name": `cache-${ordinal}` });
+            assert.deepEqual(
+                service.spec.ports.map((p: Loose) => [p.port, p.targetPort]),
+                [
+                    [6379, "redis"],
+                    [26379, "sentinel"],
+                ],
+            );
+        });
+        assert.deepEqual(
+            rendered.get("statefulset")?.after.filter((key) => key.startsWith("pod-service-")),
+            keys,
+        );
+        assert.deepEqual(
+            object(rendered.get("statefulset")).spec.template.spec.dnsConfig,
+            { options: [{ name: "ndots", value: "1" }] },
+            "the pods' fully qualified names resolve at the first query, not after three search domains",
+        );
+        const server = object(rendered.get("statefulset")).spec.template.spec.containers[0];
+        const env = Object.fromEntries(server.env.filter((e: Loose) => "value" in e).map((e: Loose) => [e.name, e.value]));
+        assert.equal(env.POD_SERVICE_DOMAIN, "data.svc.cluster.local");
+        assert.equal(env.PEER_HOSTS, keys.map((_, ordinal) => `cache-${ordinal}.data.svc.cluster.local`).join(" "));
+        assert.deepEqual(
+            connectionFor(resolveSettings("cache", { mode: "sentinel", namespace: "data", replicas: 5 }), "h", "p", "cache-auth").sentinels,
+            keys.map((_, ordinal) => `cache-${ordinal}.data.svc.cluster.local:26379`),
+        );
+    });
+
+    it("lets a full synchronisation start after 1 s, or at once when every other server waits; a stopping master waits for one within its grace period", () => {
+        const conf = (rendered: Map<string, Rendered>) => object(rendered.get("config")).data["redis.conf"] as string;
+        const env = (rendered: Map<string, Rendered>) =>
+            Object.fromEntries(
+                object(rendered.get("statefulset"))
+                    .spec.template.spec.containers[0].env.filter((e: Loose) => "value" in e)
+                    .map((e: Loose) => [e.name, e.value]),
+            );
+        const five = render({ replicas: 5 });
+        assert.match(conf(five), /^repl-diskless-sync-delay 1$/m);
+        assert.match(conf(five), /^repl-diskless-sync-max-replicas 4$/m);
+        // The defaults: a 60 s grace period; the failover wait (2 x 2 s down-after + 10 s) and the
+        // 2 s catch-up leave 42 s, of which it takes at most 15.
+        assert.deepEqual([env(five).FAILOVER_WAIT_SECONDS, env(five).CATCH_UP_SECONDS, env(five).SYNC_WAIT_SECONDS], ["14", "2", "15"]);
+        assert.equal(env(render({ terminationGracePeriodSeconds: 30 })).SYNC_WAIT_SECONDS, "9");
+        assert.equal(env(render({ terminationGracePeriodSeconds: 20 })).SYNC_WAIT_SECONDS, "0");
     });
 
     it("lets the labeler get and label this deployment's pods by name, and nothing else", () => {

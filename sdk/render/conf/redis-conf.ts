@@ -84,6 +84,10 @@ function replicationLines(settings: RedisSettings, paths: PodPaths): string[] {
                 `min-replicas-max-lag ${topology.minReplicasMaxLagSeconds}`,
                 "replica-read-only yes",
                 "replica-serve-stale-data yes",
+                "# A server that must synchronise in full (restarted, or new) waits 1 s, not 5, for others",
+                "# to share the transfer; it starts at once when every other server waits (a full restart).",
+                "repl-diskless-sync-delay 1",
+                `repl-diskless-sync-max-replicas ${topology.servers - 1}`,
                 `include ${paths.roleConf}`,
                 "",
             ];

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import {
     MASTER_ROLE,
+    POD_NAME_LABEL,
     REDIS_PORT,
     REDIS_PORT_NAME,
     REPLICA_ROLE,
@@ -8,6 +9,7 @@ import {
     SENTINEL_PORT,
     SENTINEL_PORT_NAME,
 } from "../../core/constants";
+import { podName, podServiceName } from "../../core/names";
 import { RedisSettings } from "../../core/settings";
 import { metadataFor, selectorLabels } from "./labels";
 
@@ -44,6 +46,28 @@ export function headlessServiceFor(settings: RedisSettings, extraPorts: (typeof 
             publishNotReadyAddresses: true,
             selector: selectorLabels(settings),
             ports: [servicePort, ...extraPorts],
+        },
+    } satisfies k8s.types.input.core.v1.Service;
+}
+
+/**
+ * Mode sentinel: the Service of one pod (`podServiceName`), with the server's and the Sentinel's
+ * ports. Servers and Sentinels announce, and find each other by, its name: it resolves to its
+ * ClusterIP, which does not change when the pod is recreated with a new IP, and it exists before
+ * the pod, so that no lookup gets a "no such name" that DNS would cache. The pod is published while
+ * it starts and while it stops (a master hands over while it stops). Always a ClusterIP: peers
+ * are in the cluster.
+ */
+export function podServiceFor(settings: RedisSettings, ordinal: number) {
+    return {
+        apiVersion: "v1" as const,
+        kind: "Service" as const,
+        metadata: metadataFor(settings, podServiceName(settings.names, ordinal)),
+        spec: {
+            type: "ClusterIP",
+            publishNotReadyAddresses: true,
+            selector: { ...selectorLabels(settings), [POD_NAME_LABEL]: podName(settings.names, ordinal) },
+            ports: [servicePort, sentinelServicePort],
         },
     } satisfies k8s.types.input.core.v1.Service;
 }

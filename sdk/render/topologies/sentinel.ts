@@ -12,14 +12,15 @@ import {
 } from "../objects/labeler";
 import { fenceContainer, sentinelContainer } from "../objects/sentinel";
 import { serverContainer, serverVolumes } from "../objects/server";
-import { primaryServiceFor, readServiceFor, sentinelServiceFor, sentinelServicePort } from "../objects/services";
+import { podServiceFor, primaryServiceFor, readServiceFor, sentinelServiceFor, sentinelServicePort } from "../objects/services";
 import { DeployTimeValues, Rendered } from "../rendered";
 import { scriptPath, sentinelScriptEnv } from "../scripts";
 import { renderServerSet } from "./server-set";
 
 /**
  * Every object of a Sentinel deployment: `servers` Redis pods, each a server and a Sentinel
- * sidecar, kept on different nodes; a Service over the Sentinels for Sentinel-aware clients, one
+ * sidecar, kept on different nodes, and each with a Service of its own, its stable address; a
+ * Service over the Sentinels for Sentinel-aware clients, one
  * that reaches the master for the others (primary) and one over the replicas (read); the labeler's
  * service account and rights; a PodDisruptionBudget.
  *
@@ -49,8 +50,13 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
         podManagementPolicy: "Parallel",
         headlessPorts: [sentinelServicePort],
         // The labeler's rights exist before its first pod: a pod's service account must exist
-        // for the pod to be created.
+        // for the pod to be created. Each pod's Service exists before the pod, so that its name
+        // never answers "no such name".
         podPrerequisites: [
+            ...Array.from({ length: topology.servers }, (_, ordinal) => ({
+                key: `pod-service-${ordinal}`,
+                object: podServiceFor(settings, ordinal),
+            })),
             { key: "service-account", object: serviceAccountFor(settings) },
             { key: "labeler-role", object: labelerRoleFor(settings, topology) },
             { key: "labeler-role-binding", object: labelerRoleBindingFor(settings) },
@@ -59,6 +65,11 @@ export function renderSentinel<T>(settings: RedisSettings, topology: SentinelTop
             ...podBase(settings),
             ...spreadPods(settings, topology.podAntiAffinity),
             serviceAccountName: settings.names.serviceAccount,
+            // Every name these pods look up is fully qualified (the per-pod Services'), and Sentinel
+            // looks names up in its one thread many times a second: with Kubernetes' ndots:5, each
+            // lookup first tries the namespace's three search domains (eight queries instead of two),
+            // and a slow answer stalls the Sentinel into TILT mode.
+            dnsConfig: { options: [{ name: "ndots", value: "1" }] },
             initContainers: [
                 kubectlCopyContainer(topology),
                 sentinelContainer(settings, env),

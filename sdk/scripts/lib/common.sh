@@ -54,10 +54,16 @@ check_password_file() {
     fi
 }
 
+# The mark a stopping pod's preStop hook leaves (in the container's own temporary directory, which
+# lives as long as the pod): a replica that stops is never made eligible for promotion again.
+STOPPING_MARK="${TMPDIR:-/tmp}/stopping"
+
 # promotable_once_synchronised SECONDS: a replica starts with replica-priority 0 (Sentinel never
 # promotes it; see role.sh); once its link to the master is up and the first synchronisation is
-# done, it becomes eligible (priority 100). A server that is not such a replica is left alone.
+# done, it becomes eligible (priority 100), unless its pod is stopping. A server that is not such a
+# replica is left alone.
 promotable_once_synchronised() {
+    [ ! -e "$STOPPING_MARK" ] || return 0
     sync_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
     case "$sync_state" in
         *role:slave*master_link_status:up*) ;;

@@ -5,20 +5,20 @@
 #   # shellcheck source=../lib/sentinel.sh
 #   . "$(dirname "$0")/lib-sentinel.sh"
 #
-# Every pod runs a server and a Sentinel. Peers are named by their stable host names
-# (<pod>.<headless Service>.<namespace>.svc.cluster.local), never by IP: a recreated pod keeps its
-# name and gets a new address.
+# Every pod runs a server and a Sentinel. Peers are named by the names of their pods' own Services
+# (<pod>.<namespace>.svc.cluster.local), never by a pod's IP: a recreated pod gets a new IP, while
+# its Service keeps its name and its ClusterIP.
 #
-# Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, HEADLESS_DOMAIN,
+# Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, POD_SERVICE_DOMAIN,
 # PEER_HOSTS (every pod's host name, ordinal 0 first), and REDISCLI_AUTH (see use_password).
 
 : "${SENTINEL_PORT:?SENTINEL_PORT is not set}"
 : "${MASTER_NAME:?MASTER_NAME is not set}"
 : "${POD_NAME:?POD_NAME is not set}"
-: "${HEADLESS_DOMAIN:?HEADLESS_DOMAIN is not set}"
+: "${POD_SERVICE_DOMAIN:?POD_SERVICE_DOMAIN is not set}"
 : "${PEER_HOSTS:?PEER_HOSTS is not set}"
 
-SELF_HOST="$POD_NAME.$HEADLESS_DOMAIN"
+SELF_HOST="$POD_NAME.$POD_SERVICE_DOMAIN"
 # The master of a new deployment: the first pod.
 # shellcheck disable=SC2034 # for the scripts that source this file
 BOOTSTRAP_HOST=${PEER_HOSTS%% *}
@@ -86,6 +86,18 @@ servers_master() {
         awk -F '\t' -v self="$SELF_HOST" '$1 != self && $2 ~ /role:master/ { print $1; exit }'
 }
 
+# servers_not_following MASTER: one line for each other pod's server that answers and neither is
+# MASTER nor replicates from it (its master_host is another).
+servers_not_following() {
+    ask_every "$REDIS_PORT" info replication |
+        awk -F '\t' -v self="$SELF_HOST" -v master="$1" '$1 != self && $1 != master {
+            n = split($2, fields, " ")
+            following = 0
+            for (i = 1; i <= n; i++) if (fields[i] == "master_host:" master) following = 1
+            if (!following) print $1
+        }'
+}
+
 # other_replicas: one line "HOST PRIORITY OFFSET" for each other pod whose server answers as a
 # replica. PRIORITY 0: not eligible for promotion (role.sh starts every replica so). OFFSET: the
 # end of the replication history its data holds (master_repl_offset), which Redis 8 restores from
@@ -128,9 +140,13 @@ view_fresh_since() {
             END { exit (seen > 0 && stale == 0) ? 0 : 1 }'
 }
 
-# request_failover SINCE_MS WAIT_SECONDS: asks one Sentinel to fail over (SENTINEL FAILOVER), this
-# pod's own first, once its view of the replicas is newer than SINCE_MS (waiting at most
-# WAIT_SECONDS for that; 0: at once). Prints the reply it got.
+# request_failover SINCE_MS WAIT_SECONDS: asks one Sentinel to fail over (SENTINEL FAILOVER), once
+# its view of the replicas is newer than SINCE_MS (waiting at most WAIT_SECONDS for that; 0: at
+# once). Prints the reply it got. Another pod's Sentinel is asked first, this pod's own last: the
+# Sentinel that leads a failover points the other replicas at the promoted one only after the
+# promotion, and this pod's Sentinel stops with the pod; replicas that a stopped leader did not
+# point there wait for Sentinel's own correction, a failover timeout later, while the new master
+# refuses writes (min-replicas-to-write).
 #
 # A requested failover skips the Sentinels' election: the Sentinel takes the next epoch for itself.
 # Two failovers in one epoch (two Sentinels asked, or one asked while the others elect a leader)
@@ -140,10 +156,11 @@ view_fresh_since() {
 # A Sentinel that answered PING but not the request may have started one: nobody else is asked.
 request_failover() {
     failover_deadline=$(($(date +%s) + $2))
-    failover_order=$SELF_HOST
+    failover_order=
     for sentinel_host in $PEER_HOSTS; do
         [ "$sentinel_host" = "$SELF_HOST" ] || failover_order="$failover_order $sentinel_host"
     done
+    failover_order="$failover_order $SELF_HOST"
     for sentinel_host in $failover_order; do
         [ "$(cli_at "$sentinel_host" "$SENTINEL_PORT" 1 ping)" = PONG ] || continue
         until [ "$2" -eq 0 ] || view_fresh_since "$sentinel_host" "$1"; do
@@ -232,4 +249,28 @@ outvoted_by() {
     [ "$(server_role "$agreed")" = master ] || return 1
     [ "$(server_role "$1")" != master ] || return 1
     printf '%s\n' "$agreed"
+}
+
+# forget_departed SECONDS: run by the pod's Sentinel probe. When this Sentinel knows a replica or a
+# Sentinel that is down and no pod of the deployment any more (after a scale-down: Sentinel never
+# forgets one by itself, and a departed Sentinel keeps counting towards the majority that a
+# failover needs), it resets its view of the master (SENTINEL RESET), which it rebuilds from the
+# master's INFO and the other Sentinels' hellos within seconds. Never while a failover runs.
+# REDIS_PORT is the Sentinel's port here.
+forget_departed() {
+    departed=$(
+        {
+            redis_cli "$1" sentinel replicas "$MASTER_NAME"
+            redis_cli "$1" sentinel sentinels "$MASTER_NAME"
+        } | tr -d '\r' | awk -v peers=" $PEER_HOSTS " '
+            previous == "ip" { host = $0 }
+            previous == "flags" && index(peers, " " host " ") == 0 && $0 ~ /s_down/ { print host }
+            { previous = $0 }'
+    ) || return 0
+    [ -n "$departed" ] || return 0
+    master_flags=$(redis_cli "$1" sentinel master "$MASTER_NAME" | tr -d '\r' |
+        awk 'previous == "flags" { print; exit } { previous = $0 }') || return 0
+    [ "$master_flags" = master ] || return 0
+    log "forgetting $(printf '%s' "$departed" | tr '\n' ' '), no pods of this deployment any more: sentinel reset $MASTER_NAME"
+    redis_cli "$1" sentinel reset "$MASTER_NAME" > /dev/null || true
 }

@@ -17,7 +17,7 @@
 #   no role label, so the primary Service never reaches two masters for longer than it takes the
 #   labeler of the master they name to act: that labeler also removes the label from any other
 #   pod that still carries $MASTER_ROLE (its own labeler may be cut off from the API, or stopped
-#   with its node).
+#   with its node), right after the Sentinels named its own server, never on an older answer.
 # - a server that does not answer keeps its label: it may be busy; the pod's readiness, not its
 #   label, takes a silent server out of the Services.
 # The label is read back from the API every 30 s, so that a label changed by anything else is put
@@ -100,15 +100,21 @@ while :; do
     previous_role=$role
     role=$(own_role)
     [ "$role" != master ] || [ "$previous_role" = master ] || promoted_at=$now
+    # named_now: the Sentinels named this server the master in this very round. Only then does the
+    # labeler take the master label from other pods: a decision kept from an earlier round may be
+    # outdated by a failover (a master handing over runs as the master until it stops).
+    named_now=
     case "$role" in
         slave) want=$REPLICA_ROLE ;;
         master)
-            if [ "$labelled" != "$MASTER_ROLE" ] || [ $((now - last_vote)) -ge "$MASTER_RECHECK_MILLISECONDS" ]; then
+            if [ "$labelled" != "$MASTER_ROLE" ] || [ $((now - last_vote)) -ge "$MASTER_RECHECK_MILLISECONDS" ] ||
+                [ $((now - last_read)) -ge "$RECHECK_MILLISECONDS" ]; then
                 last_vote=$now
                 # shellcheck disable=SC2046 # four numbers
                 set -- $(sentinel_votes "$SELF_HOST")
                 if [ "$1" -ge "$4" ]; then
                     want=$MASTER_ROLE
+                    named_now=yes
                 elif [ "$labelled" = "$MASTER_ROLE" ] && { [ "$3" -lt "$4" ] || [ "$2" -gt 0 ]; }; then
                     # Labelled already: kept unless a majority answers and none names it (Sentinels
                     # lost, or the master briefly flagged down, take no label away).
@@ -116,6 +122,7 @@ while :; do
                 elif promoted_by_a_sentinel "$SELF_HOST"; then
                     # Promoted by the leader of a failover, which the others follow once it ends.
                     want=$MASTER_ROLE
+                    named_now=yes
                 else
                     want=$NO_ROLE
                 fi
@@ -128,11 +135,11 @@ while :; do
     if [ -z "$labelled" ] || [ $((now - last_read)) -ge "$RECHECK_MILLISECONDS" ]; then
         if labelled=$(label_of "$POD_NAME"); then
             last_read=$now
-            [ "$labelled" != "$MASTER_ROLE" ] || [ "$want" != "$MASTER_ROLE" ] || unlabel_other_masters
+            [ "$labelled" != "$MASTER_ROLE" ] || [ -z "$named_now" ] || unlabel_other_masters
         fi
     fi
     if [ -n "$want" ] && [ -n "$labelled" ] && [ "$want" != "$labelled" ]; then
-        if [ "$want" = "$MASTER_ROLE" ]; then
+        if [ -n "$named_now" ]; then
             unlabel_other_masters
         fi
         if set_label "$POD_NAME" "$want"; then

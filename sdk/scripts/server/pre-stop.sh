@@ -2,25 +2,31 @@
 # Mode sentinel: the server container's preStop hook. A master that is asked to stop (a rolling
 # update, a drain, a deleted pod) first hands the master role over, so that clients lose no
 # acknowledged write and wait about a second instead of failing:
+#   0. another replica still in its full synchronisation (its pod restarted just before) finishes
+#      it, for at most $SYNC_WAIT_SECONDS, while writes still flow (a replica that stops waits so
+#      too: the master would be left without a good replica);
 #   1. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
 #      server that is about to stop being the master;
 #   2. the replicas catch up with every write the master accepted (the offsets they report
 #      reach the master's), for at most $CATCH_UP_SECONDS;
 #   3. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
-#   4. once they name the new master, the clients are disconnected: a Sentinel-aware client
-#      reconnects to the new master and sends its waiting commands again.
-# A replica, or a master with no replica to hand over to, stops at once. If the Sentinels promote
-# nobody within $FAILOVER_WAIT_SECONDS, writes resume and the server stops as it would without
-# the hook (the Sentinels then fail over after down-after-milliseconds).
+#   4. once they name the new master, and it has the replicas it needs to take writes (for at most
+#      $CATCH_UP_SECONDS), the clients are disconnected: a Sentinel-aware client reconnects to the
+#      new master and sends its waiting commands again.
+# Whatever its role, the server is made unpromotable first. A replica then stops after step 0; so
+# does a master with no replica to hand over to. If the Sentinels promote nobody within
+# $FAILOVER_WAIT_SECONDS, writes resume and the server stops as it would without the hook (the
+# Sentinels then fail over after down-after-milliseconds).
 #
-# Environment: that of lib-sentinel.sh, and CATCH_UP_SECONDS, FAILOVER_WAIT_SECONDS,
-# HANDOVER_PAUSE_MILLISECONDS.
+# Environment: that of lib-sentinel.sh, and SYNC_WAIT_SECONDS, CATCH_UP_SECONDS,
+# FAILOVER_WAIT_SECONDS, HANDOVER_PAUSE_MILLISECONDS.
 set -eu
 # shellcheck source=../lib/common.sh
 . "$(dirname "$0")/lib-common.sh"
 # shellcheck source=../lib/sentinel.sh
 . "$(dirname "$0")/lib-sentinel.sh"
 
+: "${SYNC_WAIT_SECONDS:?SYNC_WAIT_SECONDS is not set}"
 : "${CATCH_UP_SECONDS:?CATCH_UP_SECONDS is not set}"
 : "${FAILOVER_WAIT_SECONDS:?FAILOVER_WAIT_SECONDS is not set}"
 : "${HANDOVER_PAUSE_MILLISECONDS:?HANDOVER_PAUSE_MILLISECONDS is not set}"
@@ -33,6 +39,42 @@ fi
 use_password
 
 replication=$(redis_cli 2 info replication | tr -d '\r') || exit 0
+# A server that stops is no candidate for a failover that may be under way at the same moment (a
+# scale-down or a drain that stops the master too), nor, once it has handed over, for the next
+# one: the Sentinels read the priority within a second.
+: > "$STOPPING_MARK"
+redis_cli 2 config set replica-priority 0 > /dev/null || true
+
+# Another replica still in its full synchronisation (its pod restarted a moment ago: a rolling
+# update moves on as soon as a restarted pod answers) leaves the master without a good replica
+# once this server stops: the master would refuse writes (min-replicas-to-write), or the new
+# master of a handover would, while that replica starts over from it. Wait until it is done,
+# writes still flowing, for at most $SYNC_WAIT_SECONDS.
+case "$replication" in
+    *role:master*) master_host= ;;
+    *) master_host=$(printf '%s\n' "$replication" | awk -F: '$1 == "master_host" { print $2 }') ;;
+esac
+others_synchronising() {
+    if [ -z "$master_host" ]; then
+        master_info=$(redis_cli 2 info replication) || return 1
+    else
+        master_info=$(cli_at "$master_host" "$REDIS_PORT" 1 info replication) || return 1
+    fi
+    printf '%s\n' "$master_info" | tr -d '\r' | grep -E '^slave[0-9]+:' | grep -Fv "ip=$SELF_HOST," |
+        grep -Eq 'state=(wait_bgsave|send_bulk)'
+}
+if others_synchronising; then
+    log "another replica is synchronising; stopping once it is done"
+    sync_deadline=$(($(date +%s) + SYNC_WAIT_SECONDS))
+    while others_synchronising; do
+        if [ "$(date +%s)" -ge "$sync_deadline" ]; then
+            log "a replica is still synchronising after ${SYNC_WAIT_SECONDS}s; stopping anyway"
+            break
+        fi
+        sleep 0.2
+    done
+fi
+
 case "$replication" in
     *role:master*) ;;
     *) exit 0 ;;
@@ -56,6 +98,15 @@ caught_up() {
             awk -F: '/^slave_repl_offset:/ { print $2 }')
         [ -n "$applied" ] && [ "$applied" -ge "$target" ] || return 1
     done
+}
+
+# accepts_writes HOST: the server at HOST has as many good replicas as its min-replicas-to-write
+# asks for; it refuses writes (NOREPLICAS) until then.
+accepts_writes() {
+    wanted=$(cli_at "$1" "$REDIS_PORT" 1 config get min-replicas-to-write | tr -d '\r' | tail -n 1)
+    good=$(cli_at "$1" "$REDIS_PORT" 1 info replication | tr -d '\r' |
+        awk -F: '$1 == "min_slaves_good_slaves" || $1 == "min_replicas_good_replicas" { print $2 }')
+    [ "${wanted:-0}" -eq 0 ] || [ "${good:-0}" -ge "$wanted" ]
 }
 
 log "handing the master over"
@@ -82,9 +133,25 @@ while :; do
     # Once every answering Sentinel names the new master, a client that reconnects finds it.
     named=$(ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" | awk -F '\t' '{ split($2, a, " "); print a[1] }' | sort -u)
     if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ] && [ "$(printf '%s\n' "$named" | grep -c '')" -eq 1 ]; then
+        # Clients that reconnect find the new master taking writes: it refuses them (NOREPLICAS)
+        # until enough replicas are attached, which the Sentinels ask of the other replicas only
+        # after the promotion. Writes stay paused here meanwhile, for at most $CATCH_UP_SECONDS.
+        ready_deadline=$(($(date +%s) + CATCH_UP_SECONDS))
+        until accepts_writes "$named" || [ "$(date +%s)" -ge "$ready_deadline" ]; do
+            sleep 0.05
+        done
         log "the Sentinels name $named the master; disconnecting the clients"
         redis_cli 2 client kill type normal > /dev/null || true
         redis_cli 2 client kill type pubsub > /dev/null || true
+        # The pod stops once every other server that answers replicates from the new master: should
+        # this pod's Sentinel lead the failover, it has pointed them there by then.
+        until [ -z "$(servers_not_following "$named")" ]; do
+            if [ "$(date +%s)" -ge "$deadline" ]; then
+                log "$(servers_not_following "$named" | tr '\n' ' ')still not replicating from $named; stopping"
+                exit 0
+            fi
+            sleep 0.1
+        done
         exit 0
     fi
     if [ "$(date +%s)" -ge "$deadline" ]; then

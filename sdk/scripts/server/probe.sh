@@ -29,6 +29,8 @@
 #              connection or does not answer within TIMEOUT_SECONDS (hung, frozen).
 #   startup    the same test as liveness: it holds liveness off until Redis first answers,
 #              however long it then spends loading its dataset.
+#   Sentinel readiness also makes the Sentinel forget replicas and Sentinels that are down and no
+#              pods of the deployment any more (forget_departed in lib-sentinel.sh).
 #   Sentinel liveness also fails when the Sentinel is stuck naming as the master a server that
 #              has run as a replica for longer than the failover timeout, while a majority of the
 #              Sentinels agree on another server that runs as the master (see outvoted_by in
@@ -97,6 +99,16 @@ case "$target:$kind" in
         redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:-1000}" \
             publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" \
             tilt-period "${SENTINEL_TILT_PERIOD_MILLISECONDS:-30000}" > /dev/null || true
+        if [ "$kind" = readiness ]; then
+            # shellcheck source=../lib/sentinel.sh
+            . "$(dirname "$0")/lib-sentinel.sh"
+            # A probe's output reaches no log: what it does is written to the Sentinel's.
+            if [ -w /proc/1/fd/1 ]; then
+                forget_departed "$timeout_seconds" >> /proc/1/fd/1 2>&1
+            else
+                forget_departed "$timeout_seconds"
+            fi
+        fi
         ;;
     sentinel:liveness)
         # shellcheck source=../lib/sentinel.sh

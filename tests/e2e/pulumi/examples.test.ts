@@ -232,7 +232,7 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
         await timedUp(stack, "sentinel");
         const { connection } = await stack.outputs();
         assert.equal(connection.secret, true);
-        const hosts = ["cache-0", "cache-1", "cache-2"].map((pod) => `${pod}.cache-headless.default.svc.cluster.local`);
+        const hosts = ["cache-0", "cache-1", "cache-2"].map((pod) => `${pod}.default.svc.cluster.local`);
         assert.deepEqual(
             connection.value.sentinels,
             hosts.map((host) => `${host}:26379`),
@@ -299,7 +299,7 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
             ],
             { env, encoding: "utf8", input: `${connection.value.password}\n` },
         );
-        assert.match(asked, /cache-\d\.cache-headless\.default\.svc\.cluster\.local\s+6379/, asked);
+        assert.match(asked, /cache-\d\.default\.svc\.cluster\.local\s+6379/, asked);
 
         // README's commands for a client that does not speak Sentinel: the primary Service reaches
         // the master, the read Service a replica.
