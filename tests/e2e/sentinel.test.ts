@@ -156,6 +156,32 @@ describe("mode sentinel on the local cluster", function () {
         assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
     });
 
+    it("rolls a configuration change through the pods one at a time, handing the master over before it stops: none fails", async () => {
+        const result = await ha.throughFault("rolling update", async () => {
+            return ha.update({ config: { "slowlog-log-slower-than": "20000" } });
+        });
+        report(result);
+        const revision = (await cluster.api.get("StatefulSet", NAMESPACE, NAME)).status.updateRevision;
+        for (const pod of ha.pods()) {
+            const object = await cluster.pod(NAMESPACE, pod);
+            assert.equal(object?.metadata.labels["controller-revision-hash"], revision, `${pod} runs the new revision`);
+        }
+        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
+        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
+    });
+
+    it("grows from 3 to 5 pods and shrinks back to 3 while clients write, every Sentinel agreeing at each size", async () => {
+        for (const replicas of [5, 3]) {
+            const result = await ha.throughFault(`scale to ${replicas}`, () => ha.update({ replicas }));
+            report(result);
+        }
+        assert.deepEqual(
+            (await cluster.api.list("Pod", NAMESPACE, `app.kubernetes.io/instance=${NAME}`)).map((pod) => pod.metadata.name).sort(),
+            ha.pods(),
+        );
+        assert.equal(await cluster.api.find("Service", NAMESPACE, `${NAME}-3`), undefined, "a removed pod's Service is deleted with it");
+    });
+
     it("fails over when the master's pod is force-deleted", async () => {
         report(
             await ha.throughFault("force delete", async (master) => {
@@ -319,6 +345,21 @@ describe("mode sentinel on the local cluster", function () {
                 return at;
             }),
         );
+    });
+
+    it("restarts every pod at once under OrderedReady too (the pods come back one at a time, in order), with one master and every acknowledged write", async () => {
+        await ha.setPodManagementPolicy("OrderedReady");
+        try {
+            report(
+                await ha.throughFault("full restart, OrderedReady", async () => {
+                    const at = Date.now();
+                    await Promise.all(ha.pods().map((pod) => cluster.deletePod(NAMESPACE, pod)));
+                    return at;
+                }),
+            );
+        } finally {
+            await ha.setPodManagementPolicy("Parallel");
+        }
     });
 
     it("comes back with one master and every acknowledged write after a power cut of the whole cluster (every process killed at once, no preStop)", async () => {

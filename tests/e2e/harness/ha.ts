@@ -156,8 +156,11 @@ async function sentinelConfigEpoch(ip: string, password: string, masterName: str
 export class SentinelDeployment {
     readonly volumeRoot = "/var/lib/kr-e2e-volumes";
     readonly nodes = ["kr-node-1", "kr-node-2", "kr-node-3"];
-    readonly args: RedisArgs;
+    args: RedisArgs;
     password = "";
+    private readonly preparedVolumes = new Set<number>();
+    /** The objects last applied. */
+    private applied: KubeObject[] = [];
     dns!: ClusterDns;
     private readonly names;
 
@@ -179,7 +182,12 @@ export class SentinelDeployment {
         };
     }
 
-    pods(servers = 3): string[] {
+    /** How many servers the deployment runs, as its arguments say. */
+    get servers(): number {
+        return this.args.replicas ?? 3;
+    }
+
+    pods(servers = this.servers): string[] {
         return Array.from({ length: servers }, (_, ordinal) => `${this.name}-${ordinal}`);
     }
 
@@ -189,19 +197,28 @@ export class SentinelDeployment {
 
     /** Creates the namespace and the volume directories, applies the render, waits until whole; returns the ms it took. */
     async deploy(): Promise<number> {
-        for (const [ordinal, node] of this.nodes.entries()) {
-            this.faults.nodeDirectory(node, this.volumeDirectory(ordinal));
-        }
+        this.prepareVolumes();
         await this.cluster.createNamespace(this.namespace);
         const objects = await this.render(this.args);
         this.password = (objects.find((o) => o.kind === "Secret") as Loose).stringData.password;
         const start = Date.now();
         await this.cluster.apply(objects);
+        this.applied = objects;
         await this.cluster.apply([this.primaryWriterPod()]);
         this.dns = new ClusterDns(this.pods().map((pod) => this.hostOf(pod)));
         await this.healthy();
         await this.dns.start();
         return Date.now() - start;
+    }
+
+    /** Creates the local volumes' directories that the pods need and that do not exist yet, each on its pod's node. */
+    private prepareVolumes(): void {
+        for (const ordinal of this.pods().keys()) {
+            if (!this.preparedVolumes.has(ordinal)) {
+                this.faults.nodeDirectory(this.nodes[ordinal % this.nodes.length], this.volumeDirectory(ordinal));
+                this.preparedVolumes.add(ordinal);
+            }
+        }
     }
 
     /** On the node no fault touches: what it sees is the Service's doing, not the fault's. */
@@ -236,6 +253,51 @@ export class SentinelDeployment {
         }
         pauseMs = Math.max(pauseMs, toMs - last);
         return { pauseMs, errors: countErrors(writes.filter((w) => w.reply !== "OK").map((w) => w.reply)) };
+    }
+
+    /**
+     * What `pulumi up` with changed arguments does, the password kept: applies the render of the
+     * arguments with `change` (a rolling update when the pods' template changes, more or fewer pods
+     * with `replicas`), waits until the StatefulSet has rolled out, then deletes the objects the new
+     * render no longer has (a removed pod's Service), except volumes and claims, which a scale-down
+     * retains by default. Returns when the change was applied.
+     */
+    async update(change: Partial<RedisArgs>): Promise<number> {
+        this.args = { ...this.args, ...change };
+        this.prepareVolumes();
+        this.pods().forEach((pod) => this.dns.watch(this.hostOf(pod)));
+        const objects = await this.render({ ...this.args, auth: { password: this.password } });
+        const at = Date.now();
+        await this.cluster.apply(objects);
+        await this.cluster.waitStatefulSetReady(this.namespace, this.name, 600000);
+        const key = (object: KubeObject) => `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+        const kept = new Set(objects.map(key));
+        const removed = this.applied.filter(
+            (object) => !kept.has(key(object)) && !["PersistentVolume", "PersistentVolumeClaim"].includes(object.kind as string),
+        );
+        await this.cluster.delete(removed);
+        this.applied = objects;
+        return at;
+    }
+
+    /**
+     * Recreates the StatefulSet with another pod management policy (a field Kubernetes does not
+     * let change), leaving its pods running: the new StatefulSet adopts them unchanged. The
+     * package deploys Parallel; OrderedReady shows what the role decision does when pods come back
+     * one at a time, in order, each waiting for the one before to be Ready.
+     */
+    async setPodManagementPolicy(policy: "OrderedReady" | "Parallel"): Promise<void> {
+        const objects = await this.render({ ...this.args, auth: { password: this.password } });
+        const statefulSet = objects.find((object) => object.kind === "StatefulSet") as Loose;
+        statefulSet.spec.podManagementPolicy = policy;
+        await this.cluster.api.delete("StatefulSet", this.namespace, this.name, { propagationPolicy: "Orphan" });
+        await waitFor(
+            async () => (await this.cluster.api.find("StatefulSet", this.namespace, this.name)) === undefined,
+            60000,
+            "the StatefulSet deleted, its pods left running",
+        );
+        await this.cluster.apply([statefulSet]);
+        await this.cluster.waitStatefulSetReady(this.namespace, this.name);
     }
 
     render(args: RedisArgs): Promise<KubeObject[]> {
@@ -346,7 +408,7 @@ export class SentinelDeployment {
     }
 
     /** Pod IPs by pod name, for the pods that have one. */
-    async podIPs(servers = 3): Promise<Record<string, string>> {
+    async podIPs(servers = this.servers): Promise<Record<string, string>> {
         const ips: Record<string, string> = {};
         for (const pod of this.pods(servers)) {
             const object = await this.cluster.pod(this.namespace, pod);
@@ -374,7 +436,7 @@ export class SentinelDeployment {
      * primary Service reaching the master alone and the read Service every replica.
      * Returns the master's pod.
      */
-    async healthy(servers = 3, timeoutMs = 120000): Promise<string> {
+    async healthy(servers = this.servers, timeoutMs = 120000): Promise<string> {
         let last = "";
         try {
             return await waitFor(
@@ -457,7 +519,7 @@ export class SentinelDeployment {
     }
 
     /** Every key a writer saw acknowledged is on every server (read from each pod directly). */
-    async assertAllPresent(writer: AckedWriter, servers = 3, faultAt = 0): Promise<void> {
+    async assertAllPresent(writer: AckedWriter, servers = this.servers, faultAt = 0): Promise<void> {
         const acknowledged = writer.acknowledged();
         assert.ok(acknowledged.length > 0, `${writer.prefix}: no write was acknowledged`);
         const ips = await this.podIPs(servers);
@@ -519,7 +581,7 @@ export class SentinelDeployment {
             const healthyAt = Date.now();
             await Promise.all([waited.stop(), plain.stop()]);
             const primary = this.primaryWrites(faultAt, healthyAt);
-            await this.assertAllPresent(waited, 3, faultAt);
+            await this.assertAllPresent(waited, this.servers, faultAt);
             const lostPlainWrites = await this.missingOnMaster(plain, recovered);
             // Each case starts from the same small dataset: the writers' keys would otherwise add
             // up over the suite's cases until the servers reach their maxmemory.

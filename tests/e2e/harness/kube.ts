@@ -166,13 +166,19 @@ export class KubeApi {
 
     /**
      * Deletes an object; absent is fine. `gracePeriodSeconds: 0` is a force delete: the object
-     * goes from the API server at once, whatever its kubelet knows.
+     * goes from the API server at once, whatever its kubelet knows. `propagationPolicy: "Orphan"`
+     * leaves the objects it owns (a StatefulSet's pods) in place.
      */
-    async delete(kind: string, namespace: string | undefined, name: string, options: { gracePeriodSeconds?: number } = {}): Promise<void> {
+    async delete(
+        kind: string,
+        namespace: string | undefined,
+        name: string,
+        options: { gracePeriodSeconds?: number; propagationPolicy?: "Background" | "Orphan" } = {},
+    ): Promise<void> {
         const body = {
             kind: "DeleteOptions",
             apiVersion: "v1",
-            propagationPolicy: "Background",
+            propagationPolicy: options.propagationPolicy ?? "Background",
             ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
         };
         try {

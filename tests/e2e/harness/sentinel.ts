@@ -17,8 +17,16 @@ export class ClusterDns {
     private readonly listeners = new Set<() => void>();
     private timer?: NodeJS.Timeout;
 
-    constructor(private readonly names: string[]) {
+    private readonly names: Set<string>;
+
+    constructor(names: string[]) {
+        this.names = new Set(names);
         this.resolver.setServers([CLUSTER_DNS]);
+    }
+
+    /** Resolves `name` too from the next refresh on. */
+    watch(name: string): void {
+        this.names.add(name);
     }
 
     async start(intervalMs = 200): Promise<void> {
@@ -46,7 +54,7 @@ export class ClusterDns {
 
     async refresh(): Promise<void> {
         await Promise.all(
-            this.names.map(async (name) => {
+            [...this.names].map(async (name) => {
                 try {
                     const [address] = await this.resolver.resolve4(name);
                     if (address) {
