@@ -54,16 +54,25 @@ check_password_file() {
     fi
 }
 
-# The mark a stopping pod's preStop hook leaves (in the container's own temporary directory, which
-# lives as long as the pod): a replica that stops is never made eligible for promotion again.
+# The mark a stopping pod's preStop hook leaves: the run_id of the server it stopped (the kubelet
+# also runs the hook before it restarts a container that failed its liveness probe, and the
+# temporary directory lives as long as the pod, so the mark names the server, not the pod).
+# That server is never made eligible for promotion again.
 STOPPING_MARK="${TMPDIR:-/tmp}/stopping"
+
+# server_run_id SECONDS: the run_id of the server this container runs (new at each start).
+server_run_id() {
+    redis_cli "$1" info server | tr -d '\r' | awk -F: '$1 == "run_id" { print $2 }'
+}
 
 # promotable_once_synchronised SECONDS: a replica starts with replica-priority 0 (Sentinel never
 # promotes it; see role.sh); once its link to the master is up and the first synchronisation is
-# done, it becomes eligible (priority 100), unless its pod is stopping. A server that is not such a
-# replica is left alone.
+# done, it becomes eligible (priority 100), unless it is stopping (STOPPING_MARK). A server that is
+# not such a replica is left alone.
 promotable_once_synchronised() {
-    [ ! -e "$STOPPING_MARK" ] || return 0
+    if [ -s "$STOPPING_MARK" ] && [ "$(cat "$STOPPING_MARK")" = "$(server_run_id "$1")" ]; then
+        return 0
+    fi
     sync_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
     case "$sync_state" in
         *role:slave*master_link_status:up*) ;;

@@ -42,7 +42,7 @@ replication=$(redis_cli 2 info replication | tr -d '\r') || exit 0
 # A server that stops is no candidate for a failover that may be under way at the same moment (a
 # scale-down or a drain that stops the master too), nor, once it has handed over, for the next
 # one: the Sentinels read the priority within a second.
-: > "$STOPPING_MARK"
+server_run_id 2 > "$STOPPING_MARK" || true
 redis_cli 2 config set replica-priority 0 > /dev/null || true
 
 # Another replica still in its full synchronisation (its pod restarted a moment ago: a rolling
