@@ -62,6 +62,14 @@ export async function benchFailover(runs: number): Promise<void> {
                 `bench failover: run ${run}/${runs}: crash ${last(crash[run - 1])}, handover ${last(handover[run - 1])}\n`,
             );
         }
+    } catch (error) {
+        // What the pods did, before the deployment goes: the role decisions, the handovers, the
+        // Sentinels' and the labelers' logs, and why a pod is not ready.
+        process.stderr.write(`bench failover: failed after ${crash.length} crashes and ${handover.length} handovers\n${ha.logs()}\n`);
+        for (const pod of ha.pods()) {
+            process.stderr.write(`--- events of ${pod}\n${(await cluster.events(ha.namespace, pod)).join("\n")}\n`);
+        }
+        throw error;
     } finally {
         await faults.undoAll();
         await ha.remove();
