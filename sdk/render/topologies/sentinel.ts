@@ -20,9 +20,9 @@ import { renderServerSet } from "./server-set";
 /**
  * Every object of a Sentinel deployment: `servers` Redis pods, each a server and a Sentinel
  * sidecar, kept on different nodes, and each with a Service of its own, its stable address; a
- * Service over the Sentinels for Sentinel-aware clients, one
- * that reaches the master for the others (primary) and one over the replicas (read); the labeler's
- * service account and rights; a PodDisruptionBudget.
+ * Service over the Sentinels for Sentinel-aware clients, one that reaches the master for the
+ * others (primary) and one over the replicas (read); the labeler's service account and rights; a
+ * PodDisruptionBudget.
  *
  * Why sidecars rather than a StatefulSet of Sentinels: on three nodes, losing a node loses a
  * Sentinel either way; sidecars keep the Sentinel's state on the server's volume (so it survives

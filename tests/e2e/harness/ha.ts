@@ -266,7 +266,7 @@ export class SentinelDeployment {
         this.args = { ...this.args, ...change };
         this.prepareVolumes();
         this.pods().forEach((pod) => this.dns.watch(this.hostOf(pod)));
-        const objects = await this.render({ ...this.args, auth: { password: this.password } });
+        const objects = await this.renderCurrent();
         const at = Date.now();
         await this.cluster.apply(objects);
         await this.cluster.waitStatefulSetReady(this.namespace, this.name, 600000);
@@ -287,7 +287,7 @@ export class SentinelDeployment {
      * one at a time, in order, each waiting for the one before to be Ready.
      */
     async setPodManagementPolicy(policy: "OrderedReady" | "Parallel"): Promise<void> {
-        const objects = await this.render({ ...this.args, auth: { password: this.password } });
+        const objects = await this.renderCurrent();
         const statefulSet = objects.find((object) => object.kind === "StatefulSet") as Loose;
         statefulSet.spec.podManagementPolicy = policy;
         await this.cluster.api.delete("StatefulSet", this.namespace, this.name, { propagationPolicy: "Orphan" });
@@ -298,6 +298,11 @@ export class SentinelDeployment {
         );
         await this.cluster.apply([statefulSet]);
         await this.cluster.waitStatefulSetReady(this.namespace, this.name);
+    }
+
+    /** The render of the current arguments, with the password the deployment has. */
+    private renderCurrent(): Promise<KubeObject[]> {
+        return this.render({ ...this.args, auth: { password: this.password } });
     }
 
     render(args: RedisArgs): Promise<KubeObject[]> {
