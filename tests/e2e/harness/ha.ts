@@ -61,7 +61,7 @@ done`;
 const podOf = (host: string) => host.split(".")[0];
 
 /** A client of one pod's server (6379) or Sentinel (26379), reached by IP from the host, that never retries. */
-function directClient(ip: string, password: string, port = 6379, timeouts = true): Redis {
+export function directClient(ip: string, password: string, port = 6379, timeouts = true): Redis {
     const redis = new Redis({
         host: ip,
         port,
@@ -401,7 +401,7 @@ export class SentinelDeployment {
     }
 
     /** Lines containing `text` that a container of the running pods logged since `sinceMs`, over its restarts. */
-    private countLogLines(container: string, text: string, sinceMs: number): number {
+    countLogLines(container: string, text: string, sinceMs: number): number {
         let count = 0;
         for (const pod of this.pods()) {
             for (const previous of [true, false]) {
@@ -523,6 +523,34 @@ export class SentinelDeployment {
         }
     }
 
+    /**
+     * Once the writers stopped: waits until every replica has applied all that `master` has (its
+     * offset then), since `WAIT 1` is one replica's acknowledgement, not every replica's.
+     */
+    async replicasCaughtUp(master: string, servers = this.servers, timeoutMs = 60000): Promise<void> {
+        const ips = await this.podIPs(servers);
+        const masterOffset = Number((await replicationOf(ips[master], this.password)).master_repl_offset);
+        let behind: string[] = [];
+        try {
+            await waitFor(
+                async () => {
+                    const replicas = this.pods(servers).filter((pod) => pod !== master);
+                    const roles = await Promise.all(replicas.map((pod) => replicationOf(ips[pod], this.password)));
+                    behind = replicas
+                        .map((pod, i) => ({ pod, offset: Number(roles[i].slave_repl_offset ?? 0) }))
+                        .filter((replica) => !(replica.offset >= masterOffset))
+                        .map((replica) => `${replica.pod} at ${replica.offset}`);
+                    return behind.length === 0 ? true : undefined;
+                },
+                timeoutMs,
+                `every replica at the master's offset ${masterOffset}`,
+                100,
+            );
+        } catch (error) {
+            throw new Error(`${(error as Error).message}: ${behind.join(", ")}`, { cause: error });
+        }
+    }
+
     /** Every key a writer saw acknowledged is on every server (read from each pod directly). */
     async assertAllPresent(writer: AckedWriter, servers = this.servers, faultAt = 0): Promise<void> {
         const acknowledged = writer.acknowledged();
@@ -586,6 +614,7 @@ export class SentinelDeployment {
             const healthyAt = Date.now();
             await Promise.all([waited.stop(), plain.stop()]);
             const primary = this.primaryWrites(faultAt, healthyAt);
+            await this.replicasCaughtUp(recovered);
             await this.assertAllPresent(waited, this.servers, faultAt);
             const lostPlainWrites = await this.missingOnMaster(plain, recovered);
             // Each case starts from the same small dataset: the writers' keys would otherwise add
