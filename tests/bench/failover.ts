@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Cluster, clusterUnavailable, FaultResult, Faults, faultLeftovers, SentinelDeployment } from "../e2e/harness";
+import { Cluster, clusterUnavailable, FaultResult, Faults, faultLeftovers, IMAGES, SentinelDeployment } from "../e2e/harness";
 import { dotPlotSvg, median } from "./plot";
 
 /**
@@ -23,13 +23,7 @@ export async function benchFailover(runs: number): Promise<void> {
     }
     const cluster = new Cluster();
     const faults = new Faults(cluster);
-    const ha = new SentinelDeployment(
-        cluster,
-        faults,
-        `kr-bench-ha-${process.pid % 100000}`,
-        "bench",
-        "localhost/kubernetes-redis/redis:8.0.2-trixie",
-    );
+    const ha = new SentinelDeployment(cluster, faults, `kr-bench-ha-${process.pid % 100000}`, "bench", IMAGES.redis);
     const crash: FaultResult[] = [];
     const handover: FaultResult[] = [];
     try {
@@ -53,6 +47,11 @@ export async function benchFailover(runs: number): Promise<void> {
                 if (result.primaryPauseMs > 10000) {
                     process.stderr.write(
                         `bench failover: ${result.label}: the primary Service's client went ${result.primaryPauseMs} ms without a write; the labelers:\n${ha.labelerLogs(Date.now() - 120000)}\n${ha.logs()}\n`,
+                    );
+                }
+                if (result.pauseMs > TARGETS.crash.max * 1000) {
+                    process.stderr.write(
+                        `bench failover: ${result.label}: ${result.pauseMs} ms without an acknowledged write; the pods:\n${ha.logs()}\n`,
                     );
                 }
             }

@@ -361,7 +361,7 @@ export class SentinelDeployment {
             .join("\n");
     }
 
-    /** What the role decisions and the Sentinels did, from the pods' logs (for a failure's report). */
+    /** What the role decisions and the Sentinels did, from the pods' logs, each line with its time (for a failure's report). */
     logs(): string {
         const out: string[] = [];
         for (const pod of this.pods()) {
@@ -375,9 +375,14 @@ export class SentinelDeployment {
                 ],
             ] as const) {
                 for (const previous of [true, false]) {
-                    const log = this.containerLog(pod, container, previous);
+                    const log = this.containerLog(pod, container, previous, undefined, true);
                     if (log !== undefined) {
-                        const lines = log.split("\n").filter((line) => pattern.test(line));
+                        // "2026-12-06T06:00:18.401234567Z text" -> "06:00:18.401 text"
+                        const lines = log
+                            .split("\n")
+                            .map((line) => ({ at: line.slice(11, 23), text: line.slice(line.indexOf(" ") + 1) }))
+                            .filter((line) => pattern.test(line.text))
+                            .map((line) => `${line.at} ${line.text}`);
                         out.push(`--- ${pod}/${container}${previous ? " (previous)" : ""}`, ...lines.slice(-40));
                     }
                 }
