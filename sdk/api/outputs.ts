@@ -25,7 +25,9 @@ export interface RedisConnection {
     passwordSecretKey: string;
     /**
      * Sentinel-aware clients: the Sentinels to ask for the current master, as `host:port`, one
-     * per pod under its stable host name. Empty unless the mode is sentinel.
+     * per pod, each the DNS name of that pod's own Service (`<name>-<ordinal>.<namespace>.svc.cluster.local`),
+     * which exists before the pod and keeps its address when the pod is recreated. Empty unless
+     * the mode is sentinel.
      */
     sentinels: string[];
     /** Sentinel-aware clients: the name the Sentinels monitor the master under. Empty unless the mode is sentinel. */
