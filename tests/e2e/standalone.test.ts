@@ -20,6 +20,7 @@ import {
     IMAGES,
     KubeError,
     KubeObject,
+    makeNodeDirectory,
     measure,
     measurements,
     nodeReady,
@@ -119,6 +120,8 @@ describe("standalone Redis on the local cluster", function () {
     this.timeout(600000);
     let cluster: Cluster;
     let faults: Faults;
+    /** What removes each volume directory made on a node. */
+    const volumeRemovers: (() => void)[] = [];
     const suiteStart = Date.now();
 
     before(async function () {
@@ -148,6 +151,10 @@ describe("standalone Redis on the local cluster", function () {
                     await cluster.api.delete("StorageClass", undefined, storageClass.metadata.name);
                 }
             }
+            // The volume directories, once the pods that mount them are gone.
+            for (const removeDirectory of volumeRemovers) {
+                removeDirectory();
+            }
             cluster.close();
             assert.deepEqual(faultLeftovers(), []);
             measure("suite wall time (s)", secondsSince(suiteStart));
@@ -167,7 +174,7 @@ describe("standalone Redis on the local cluster", function () {
 
             before(async () => {
                 const t0 = Date.now();
-                faults.nodeDirectory(FAULT_NODE, localVolumePath(VOLUME_ROOT, NAMESPACE, NAME, 0));
+                volumeRemovers.push(makeNodeDirectory(FAULT_NODE, localVolumePath(VOLUME_ROOT, NAMESPACE, NAME, 0)));
                 await cluster.createNamespace(NAMESPACE);
                 const durable = withSlowLoading(await renderRedis(NAME, DURABLE, { showSecrets: true }));
                 // The cache may run anywhere but the protected node; it prefers the node that will be lost.

@@ -102,6 +102,35 @@ export function inNodeMounts(node: string, argv: string[]): string {
     return execFileSync("nsenter", ["-t", String(nodeHolderPid(node)), "-m", "--", ...argv], { encoding: "utf8" });
 }
 
+/**
+ * Makes a directory inside a node's mount namespace (for a static local volume), owned by
+ * uid:gid, and returns what removes it again: call that once the pods that mount it are gone
+ * (removed under a running server, its working directory vanishes, and every exec into its
+ * containers fails). The directory must not exist yet, so that the removal takes only what this
+ * made (on the protected node too, whose other directories the harness never touches).
+ */
+export function makeNodeDirectory(node: string, directory: string, owner = "999:999"): () => void {
+    const exists = (dir: string) => {
+        try {
+            inNodeMounts(node, ["test", "-e", dir]);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    if (exists(directory)) {
+        throw new Error(`${node}:${directory} exists already: the harness only removes directories it created`);
+    }
+    // The topmost directory this call creates is the one the removal takes.
+    let created = directory;
+    for (let dir = path.dirname(directory); dir !== path.dirname(dir) && !exists(dir); dir = path.dirname(dir)) {
+        created = dir;
+    }
+    inNodeMounts(node, ["mkdir", "-p", directory]);
+    inNodeMounts(node, ["chown", owner, directory]);
+    return () => void inNodeMounts(node, ["rm", "-rf", "--one-file-system", created]);
+}
+
 /** The PIDs in a cgroup directory (cgroup v1 procs file). */
 function cgroupProcs(cgroup: string): number[] {
     return fs.readFileSync(path.join(cgroup, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
@@ -424,37 +453,6 @@ export class Faults {
             const now = ((await this.cluster.node(node)).spec.taints ?? []).filter((t: Loose) => t.key !== taint.key);
             await this.cluster.api.patch("Node", undefined, node, { spec: { taints: now.length > 0 ? now : null } });
         });
-    }
-
-    /**
-     * A directory inside a node's mount namespace (for a static local volume), owned by uid:gid;
-     * removed on undo. It must not exist yet, so that the undo removes only what the test made
-     * (on the protected node too, whose other directories the harness never touches).
-     */
-    nodeDirectory(node: string, directory: string, owner = "999:999"): void {
-        let exists = true;
-        try {
-            inNodeMounts(node, ["test", "-e", directory]);
-        } catch {
-            exists = false;
-        }
-        if (exists) {
-            throw new Error(`${node}:${directory} exists already: the harness only removes directories it created`);
-        }
-        // The topmost directory this call creates is the one the undo removes.
-        let created: string | undefined;
-        for (let dir = directory; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-            try {
-                inNodeMounts(node, ["test", "-e", dir]);
-                break;
-            } catch {
-                created = dir;
-            }
-        }
-        inNodeMounts(node, ["mkdir", "-p", directory]);
-        inNodeMounts(node, ["chown", owner, directory]);
-        const remove = created ?? directory;
-        this.onUndo(`remove ${node}:${remove}`, () => void inNodeMounts(node, ["rm", "-rf", "--one-file-system", remove]));
     }
 }
 

@@ -6,7 +6,7 @@ import { localVolumePath, podHost, resourceNames, serviceHost } from "../../../s
 import { renderRedis } from "../../../tools/render";
 import { Loose } from "../../support/loose";
 import { Cluster, KUBECONFIG, podReady, PROTECTED_NODE } from "./cluster";
-import { Faults, inNodeMounts } from "./faults";
+import { Faults, inNodeMounts, makeNodeDirectory } from "./faults";
 import { clientPod, IMAGES, onNode } from "./fixtures";
 import { KubeObject } from "./kube";
 import { AckedWriter, ClusterDns, sentinelClient } from "./sentinel";
@@ -158,7 +158,8 @@ export class SentinelDeployment {
     readonly nodes = ["kr-node-1", "kr-node-2", "kr-node-3"];
     args: RedisArgs;
     password = "";
-    private readonly preparedVolumes = new Set<number>();
+    /** The volume directories made on the nodes, by ordinal: each with what removes it. */
+    private readonly preparedVolumes = new Map<number, () => void>();
     /** The objects last applied. */
     private applied: KubeObject[] = [];
     dns!: ClusterDns;
@@ -215,8 +216,10 @@ export class SentinelDeployment {
     private prepareVolumes(): void {
         for (const ordinal of this.pods().keys()) {
             if (!this.preparedVolumes.has(ordinal)) {
-                this.faults.nodeDirectory(this.nodes[ordinal % this.nodes.length], this.volumeDirectory(ordinal));
-                this.preparedVolumes.add(ordinal);
+                this.preparedVolumes.set(
+                    ordinal,
+                    makeNodeDirectory(this.nodes[ordinal % this.nodes.length], this.volumeDirectory(ordinal)),
+                );
             }
         }
     }
@@ -300,6 +303,19 @@ export class SentinelDeployment {
         await this.cluster.waitStatefulSetReady(this.namespace, this.name);
     }
 
+    /**
+     * Replaces a pod with a new one (a graceful delete, which the StatefulSet undoes) and waits
+     * until the deployment is whole again. After a crash, so that the next crash of that server
+     * is, as in production, the first of its container: the kubelet delays the restart of a
+     * container that failed again within 10 minutes (10 s, doubling up to 5 minutes).
+     */
+    async replacePod(pod: string): Promise<void> {
+        const uid = (await this.cluster.pod(this.namespace, pod))?.metadata.uid;
+        await this.cluster.deletePod(this.namespace, pod);
+        await waitFor(async () => ((await this.cluster.pod(this.namespace, pod))?.metadata.uid ?? uid) !== uid, 120000, `${pod} recreated`);
+        await this.healthy();
+    }
+
     /** The render of the current arguments, with the password the deployment has. */
     private renderCurrent(): Promise<KubeObject[]> {
         return this.render({ ...this.args, auth: { password: this.password } });
@@ -313,19 +329,27 @@ export class SentinelDeployment {
         return localVolumePath(this.volumeRoot, this.namespace, this.name, ordinal);
     }
 
-    /** Deletes the namespace and the cluster-scoped objects the deployment created. */
+    /** Deletes the namespace and the cluster-scoped objects the deployment created, then the volume directories. */
     async remove(): Promise<void> {
         this.dns?.stop();
-        await this.cluster.deleteNamespace(this.namespace);
-        for (const pv of await this.cluster.api.list("PersistentVolume")) {
-            if (pv.spec?.claimRef?.namespace === this.namespace) {
-                await this.cluster.api.delete("PersistentVolume", undefined, pv.metadata.name);
+        try {
+            await this.cluster.deleteNamespace(this.namespace);
+            for (const pv of await this.cluster.api.list("PersistentVolume")) {
+                if (pv.spec?.claimRef?.namespace === this.namespace) {
+                    await this.cluster.api.delete("PersistentVolume", undefined, pv.metadata.name);
+                }
             }
-        }
-        for (const storageClass of await this.cluster.api.list("StorageClass")) {
-            if (storageClass.metadata.name.startsWith(`${this.namespace}-`)) {
-                await this.cluster.api.delete("StorageClass", undefined, storageClass.metadata.name);
+            for (const storageClass of await this.cluster.api.list("StorageClass")) {
+                if (storageClass.metadata.name.startsWith(`${this.namespace}-`)) {
+                    await this.cluster.api.delete("StorageClass", undefined, storageClass.metadata.name);
+                }
             }
+        } finally {
+            // Once the pods are gone (see makeNodeDirectory).
+            for (const removeDirectory of this.preparedVolumes.values()) {
+                removeDirectory();
+            }
+            this.preparedVolumes.clear();
         }
     }
 
