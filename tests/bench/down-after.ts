@@ -78,6 +78,7 @@ export async function benchDownAfter(crashes: number, soakSeconds: number): Prom
                         return at;
                     });
                     candidate.crashes.push(result);
+                    await ha.replacePod(result.masterBefore);
                     if (result.pauseMs > 5000) {
                         process.stderr.write(`bench down-after: ${result.label} paused ${result.pauseMs} ms; the pods:\n${ha.logs()}\n`);
                     }

@@ -174,6 +174,10 @@ describe("mode sentinel on the local cluster", function () {
         for (const replicas of [5, 3]) {
             const result = await ha.throughFault(`scale to ${replicas}`, () => ha.update({ replicas }));
             report(result);
+            if (result.failedPlainWrites > 0) {
+                // Reported, not yet asserted: what the pods did, for the record.
+                console.log(`scale to ${replicas}: ${result.failedPlainWrites} failed writes; the pods:\n${ha.logs()}`);
+            }
         }
         assert.deepEqual(
             (await cluster.api.list("Pod", NAMESPACE, `app.kubernetes.io/instance=${NAME}`)).map((pod) => pod.metadata.name).sort(),
