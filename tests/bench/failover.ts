@@ -51,9 +51,9 @@ export async function benchFailover(runs: number): Promise<void> {
                         `bench failover: ${result.label}: the primary Service's client went ${result.primaryPauseMs} ms without a write; the labelers:\n${ha.labelerLogs(Date.now() - 120000)}\n${ha.logs()}\n`,
                     );
                 }
-                if (result.pauseMs > TARGETS.crash.max * 1000) {
+                if (result.pauseMs > TARGETS.crash.max * 1000 || (result.label.startsWith("handover") && result.failedPlainWrites > 0)) {
                     process.stderr.write(
-                        `bench failover: ${result.label}: ${result.pauseMs} ms without an acknowledged write; the pods:\n${ha.logs()}\n`,
+                        `bench failover: ${result.label}: ${result.pauseMs} ms without an acknowledged write, ${result.failedPlainWrites} failed writes for the resending client; the pods:\n${ha.logs()}\n`,
                     );
                 }
             }
