@@ -233,9 +233,9 @@ export interface SentinelArgs {
      * Milliseconds without a valid reply after which a Sentinel considers a server down; the
      * master is failed over once `quorum` Sentinels agree. Lower fails over sooner; a command that
      * blocks the server for longer than this (a large KEYS, DEBUG SLEEP, a slow Lua script)
-     * triggers a failover. Defaults to 1500: a crashed master is failed over in under 3 s (median,
-     * measured), and a server may stall for 1.5 s (a fork of a large dataset, a slow disk) before
-     * it is suspected. Raise it where stalls run longer.
+     * triggers a failover. Defaults to 2000. The fence detaches replicas from a master silent for
+     * half of this: lower values fail over sooner (1500: about 0.5 s sooner, measured) but make
+     * the fence act on shorter stalls.
      */
     downAfterMilliseconds?: number;
     /**

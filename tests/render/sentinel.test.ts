@@ -87,10 +87,10 @@ describe("render: mode sentinel's Services, role labels, rights and handover set
         const five = render({ replicas: 5 });
         assert.match(conf(five), /^repl-diskless-sync-delay 1$/m);
         assert.match(conf(five), /^repl-diskless-sync-max-replicas 4$/m);
-        // The defaults: a 60 s grace period; the failover wait (2 x 1.5 s down-after + 10 s), the
-        // 2 s catch-up and a 5 s margin leave 40 s, of which it takes at most 15.
-        assert.deepEqual([env(five).FAILOVER_WAIT_SECONDS, env(five).CATCH_UP_SECONDS, env(five).SYNC_WAIT_SECONDS], ["13", "2", "15"]);
-        assert.equal(env(render({ terminationGracePeriodSeconds: 30 })).SYNC_WAIT_SECONDS, "10");
+        // The defaults: a 60 s grace period; the failover wait (2 x 2 s down-after + 10 s) and the
+        // 2 s catch-up leave 42 s, of which it takes at most 15.
+        assert.deepEqual([env(five).FAILOVER_WAIT_SECONDS, env(five).CATCH_UP_SECONDS, env(five).SYNC_WAIT_SECONDS], ["14", "2", "15"]);
+        assert.equal(env(render({ terminationGracePeriodSeconds: 30 })).SYNC_WAIT_SECONDS, "9");
         assert.equal(env(render({ terminationGracePeriodSeconds: 20 })).SYNC_WAIT_SECONDS, "0");
     });
 

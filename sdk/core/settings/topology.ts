@@ -77,7 +77,7 @@ export function resolveTopology(check: ArgumentChecker, name: string, args: Redi
 /** Defaults of the Sentinel topology; see SentinelArgs for what each does. */
 export const SENTINEL_DEFAULTS = {
     servers: 3,
-    downAfterMilliseconds: 1500,
+    downAfterMilliseconds: 2000,
     failoverTimeoutMilliseconds: 10000,
     parallelSyncs: 1,
     minReplicasToWrite: 1,

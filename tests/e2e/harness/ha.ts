@@ -60,6 +60,14 @@ done`;
 
 const podOf = (host: string) => host.split(".")[0];
 
+/** The lines of each container's log that a failure's report shows: the decisions the scripts and the Sentinels took. */
+export const REPORTED_LINES: Record<string, RegExp> = {
+    redis: /^(role|pre-stop|start):/,
+    fence: /^fence:/,
+    labeler: /^labeler:/,
+    sentinel: /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
+};
+
 /** A client of one pod's server (6379) or Sentinel (26379), reached by IP from the host, that never retries. */
 export function directClient(ip: string, password: string, port = 6379, timeouts = true): Redis {
     const redis = new Redis({
@@ -389,15 +397,7 @@ export class SentinelDeployment {
     logs(): string {
         const out: string[] = [];
         for (const pod of this.pods()) {
-            for (const [container, pattern] of [
-                ["redis", /^(role|pre-stop|start):/],
-                ["fence", /^fence:/],
-                ["labeler", /^labeler:/],
-                [
-                    "sentinel",
-                    /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
-                ],
-            ] as const) {
+            for (const [container, pattern] of Object.entries(REPORTED_LINES)) {
                 for (const previous of [true, false]) {
                     const log = this.containerLog(pod, container, previous, undefined, true);
                     if (log !== undefined) {

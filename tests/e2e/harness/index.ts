@@ -6,3 +6,4 @@ export * from "./kube";
 export * from "./wait";
 export * from "./sentinel";
 export * from "./ha";
+export * from "./pod-logs";
