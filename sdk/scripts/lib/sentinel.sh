@@ -86,15 +86,22 @@ servers_master() {
         awk -F '\t' -v self="$SELF_HOST" '$1 != self && $2 ~ /role:master/ { print $1; exit }'
 }
 
-# servers_not_following MASTER: one line for each other pod's server that answers and neither is
-# MASTER nor replicates from it (its master_host is another).
+# servers_not_following MASTER [in-sync]: one line for each other pod's server that answers and
+# neither is MASTER nor replicates from it (its master_host is another). With in-sync, also each
+# one that replicates from MASTER but is not in sync with it: its link is down (it is loading its
+# data or connecting, as a restarted replica does for a second or more) or its full
+# synchronisation is under way.
 servers_not_following() {
     ask_every "$REDIS_PORT" info replication |
-        awk -F '\t' -v self="$SELF_HOST" -v master="$1" '$1 != self && $1 != master {
+        awk -F '\t' -v self="$SELF_HOST" -v master="$1" -v in_sync="${2:-}" '$1 != self && $1 != master {
             n = split($2, fields, " ")
-            following = 0
-            for (i = 1; i <= n; i++) if (fields[i] == "master_host:" master) following = 1
-            if (!following) print $1
+            following = 0; linked = 0; synchronising = 0
+            for (i = 1; i <= n; i++) {
+                if (fields[i] == "master_host:" master) following = 1
+                if (fields[i] == "master_link_status:up") linked = 1
+                if (fields[i] == "master_sync_in_progress:1") synchronising = 1
+            }
+            if (!following || (in_sync == "in-sync" && (!linked || synchronising))) print $1
         }'
 }
 
@@ -224,15 +231,17 @@ promoted_by_a_sentinel() {
             END { exit found ? 0 : 1 }'
 }
 
-# others_agree_on: the master that the Sentinels of the other pods name, when they agree and are a
-# majority of all the Sentinels; nothing otherwise.
+# others_agree_on: the master that a majority of all the Sentinels name, counting the Sentinels
+# of the other pods only; nothing when no server has such a majority. Not every other Sentinel
+# need agree: several Sentinels can miss the new master's name at once (see outvoted_by), and each
+# must be repaired while the others are still stuck.
 others_agree_on() {
     # shellcheck disable=SC2086 # counting the words
     total=$(set -- $PEER_HOSTS && echo $#)
     ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
         awk -F '\t' -v self="$SELF_HOST" -v total="$total" '
-            $1 != self { split($2, reply, " "); if (reply[1] != "") { answers++; named[reply[1]]++ } }
-            END { for (host in named) if (named[host] == answers && answers >= int(total / 2) + 1) print host }'
+            $1 != self { split($2, reply, " "); if (reply[1] != "") named[reply[1]]++ }
+            END { for (host in named) if (named[host] >= int(total / 2) + 1) print host }'
 }
 
 # outvoted_by NAMED: when this pod's Sentinel names NAMED the master, which does not run as one,
@@ -240,9 +249,10 @@ others_agree_on() {
 #
 # Sentinel does not leave that state by itself. A Sentinel takes a newer configuration from
 # another's hello message by first adopting its epoch, then resolving the new master's host name;
-# when the name does not resolve at that moment (DNS caches a negative answer for a pod that was
-# being created, up to 30 s with the usual CoreDNS settings), it keeps the old master with the new
-# epoch, and the hellos, of that same epoch, never correct it again.
+# when the name does not resolve at that moment (a DNS outage, a lookup that times out on a loaded
+# node), it keeps the old master with the new epoch, and the hellos, of that same epoch, never
+# correct it again. With five Sentinels, two stuck so are too few to fail over (quorum 3) and
+# stay so for good unless repaired.
 outvoted_by() {
     agreed=$(others_agree_on)
     [ -n "$agreed" ] && [ "$agreed" != "$1" ] || return 1

@@ -1,0 +1,190 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { SCRIPTS } from "../../sdk/core/constants";
+
+const ROOT = path.join(__dirname, "..", "..");
+const SCRIPTS_DIR = path.join(ROOT, "sdk", "scripts");
+const FAKE_CLI = path.join(ROOT, "tests", "support", "fake-cli.sh");
+const DOMAIN = "data.svc.cluster.local";
+const MASTER_NAME = "cache";
+const REDIS_PORT = 6379;
+const SENTINEL_PORT = 26379;
+
+const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
+
+/**
+ * What the pods of one deployment answer: for each pod, the master its Sentinel names and its
+ * server's INFO replication; a pod left out answers nothing.
+ */
+type Pods = Record<number, { sentinelNames?: number; replication?: string }>;
+
+const MASTER = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
+/** INFO replication of a replica of the pod `master`. */
+function replicaOf(master: number, link: "up" | "down" = "up", syncing = false): string {
+    return [
+        "# Replication",
+        "role:slave",
+        `master_host:${host(master)}`,
+        `master_port:${REDIS_PORT}`,
+        `master_link_status:${link}`,
+        `master_sync_in_progress:${syncing ? 1 : 0}`,
+        "",
+    ].join("\r\n");
+}
+
+/**
+ * Runs `call` (a function of the shipped lib-sentinel.sh and its arguments) as the pod `self` of
+ * `size` pods, against a stand-in cli answering as `pods` do. Returns what it prints, or
+ * undefined when it fails (finds nothing).
+ */
+function runLib(size: number, self: number, pods: Pods, ...call: string[]): string | undefined {
+    const replies = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-lib-"));
+    try {
+        const reply = (ordinal: number, port: number, command: string, text: string) => {
+            fs.mkdirSync(path.join(replies, host(ordinal), String(port)), { recursive: true });
+            fs.writeFileSync(path.join(replies, host(ordinal), String(port), command), text);
+        };
+        for (const [ordinal, pod] of Object.entries(pods).map(([key, value]) => [Number(key), value] as const)) {
+            if (pod.sentinelNames !== undefined) {
+                reply(
+                    ordinal,
+                    SENTINEL_PORT,
+                    `sentinel get-master-addr-by-name ${MASTER_NAME}`,
+                    `${host(pod.sentinelNames)}\n${REDIS_PORT}\n`,
+                );
+            }
+            if (pod.replication) {
+                reply(ordinal, REDIS_PORT, "info replication", pod.replication);
+            }
+        }
+        const result = spawnSync(
+            "sh",
+            [
+                "-c",
+                `. "${SCRIPTS_DIR}/${SCRIPTS.common.role}/${SCRIPTS.common.file}" && . "$0" && "$@"`,
+                path.join(SCRIPTS_DIR, SCRIPTS.sentinelLib.role, SCRIPTS.sentinelLib.file),
+                ...call,
+            ],
+            {
+                encoding: "utf8",
+                env: {
+                    PATH: process.env.PATH,
+                    ENGINE_CLI: FAKE_CLI,
+                    FAKE_CLI_REPLIES: replies,
+                    REDIS_PORT: String(REDIS_PORT),
+                    SENTINEL_PORT: String(SENTINEL_PORT),
+                    MASTER_NAME,
+                    POD_NAME: `cache-${self}`,
+                    POD_SERVICE_DOMAIN: DOMAIN,
+                    PEER_HOSTS: Array.from({ length: size }, (_, ordinal) => host(ordinal)).join(" "),
+                },
+            },
+        );
+        assert.equal(result.stderr, "", `${call[0]} writes nothing to stderr`);
+        if (result.status === 0) {
+            return result.stdout.trim();
+        }
+        assert.equal(result.status, 1, `${call[0]} fails only by finding nothing: ${result.stdout}`);
+        assert.equal(result.stdout, "");
+        return undefined;
+    } finally {
+        fs.rmSync(replies, { recursive: true, force: true });
+    }
+}
+
+/** outvoted_by NAMED, as the pod `self`: the server it prints, or undefined. */
+const outvotedBy = (size: number, self: number, named: number, pods: Pods) => runLib(size, self, pods, "outvoted_by", host(named));
+
+describe("lib-sentinel.sh: a Sentinel stuck on the old master (outvoted_by)", function () {
+    this.timeout(20000);
+
+    it("is repaired when the others agree on a server that runs as the master", () => {
+        // Three pods: cache-2's Sentinel missed the new master's name and still names cache-0.
+        const pods: Pods = {
+            0: { sentinelNames: 1, replication: replicaOf(9) },
+            1: { sentinelNames: 1, replication: MASTER },
+            2: { sentinelNames: 0, replication: replicaOf(9) },
+        };
+        assert.equal(outvotedBy(3, 2, 0, pods), host(1));
+    });
+
+    it("is repaired when two of five Sentinels are stuck: a majority of all the Sentinels suffices, not every other one", () => {
+        // The state a rolling update left in the suite: cache-2's and cache-3's Sentinels name
+        // cache-2, a replica; the three others name cache-3, which runs as the master. Neither
+        // stuck Sentinel has the others' unanimity, and two are too few to fail over (quorum 3).
+        const pods: Pods = {
+            0: { sentinelNames: 3, replication: replicaOf(9) },
+            1: { sentinelNames: 3, replication: replicaOf(9) },
+            2: { sentinelNames: 2, replication: replicaOf(9) },
+            3: { sentinelNames: 2, replication: MASTER },
+            4: { sentinelNames: 3, replication: replicaOf(9) },
+        };
+        assert.equal(outvotedBy(5, 2, 2, pods), host(3), "cache-2's Sentinel");
+        assert.equal(outvotedBy(5, 3, 2, pods), host(3), "cache-3's Sentinel");
+        // While one of them restarts (its Sentinel answers nothing), the other is still outvoted.
+        assert.equal(outvotedBy(5, 2, 2, { ...pods, 3: { replication: MASTER } }), host(3));
+    });
+
+    it("is left alone without a majority of all the Sentinels, counting those that do not answer", () => {
+        const pods: Pods = {
+            0: { sentinelNames: 3, replication: replicaOf(9) },
+            1: { sentinelNames: 3, replication: replicaOf(9) },
+            2: { sentinelNames: 2, replication: replicaOf(9) },
+            3: { sentinelNames: 2, replication: MASTER },
+            4: { replication: replicaOf(9) },
+        };
+        assert.equal(outvotedBy(5, 2, 2, pods), undefined, "two of five name cache-3");
+        assert.equal(
+            outvotedBy(3, 2, 0, { 1: { sentinelNames: 1, replication: MASTER }, 0: { replication: replicaOf(9) } }),
+            undefined,
+            "one of three",
+        );
+    });
+
+    it("is left alone when the server it names still runs as the master, or the others' does not", () => {
+        const pods: Pods = {
+            0: { sentinelNames: 1, replication: MASTER },
+            1: { sentinelNames: 1, replication: MASTER },
+            2: { sentinelNames: 0, replication: replicaOf(9) },
+        };
+        assert.equal(outvotedBy(3, 2, 0, pods), undefined, "two masters: the Sentinels, not a restart, settle that");
+        assert.equal(
+            outvotedBy(3, 2, 0, {
+                ...pods,
+                0: { sentinelNames: 1, replication: replicaOf(9) },
+                1: { sentinelNames: 1, replication: replicaOf(9) },
+            }),
+            undefined,
+        );
+        assert.equal(outvotedBy(3, 2, 0, { ...pods, 1: { sentinelNames: 1 } }), undefined, "the agreed master does not answer");
+    });
+});
+
+describe("lib-sentinel.sh: the servers a stopping pod waits for (servers_not_following)", function () {
+    this.timeout(20000);
+
+    it("lists the servers of other pods that do not replicate from the master; with in-sync, also those not in sync with it", () => {
+        const pods: Pods = {
+            0: { replication: MASTER },
+            1: { replication: replicaOf(0) },
+            2: { replication: replicaOf(0, "down") }, // restarted a moment ago: loading, or connecting
+            3: { replication: replicaOf(0, "up", true) }, // in its full synchronisation
+            4: { replication: replicaOf(1) },
+            // 5 answers nothing: its pod is gone; 6 is the pod asking
+            6: { replication: replicaOf(0, "down") },
+        };
+        const lines = (text: string | undefined) => (text ? text.split("\n") : []);
+        assert.deepEqual(lines(runLib(7, 6, pods, "servers_not_following", host(0))), [host(4)]);
+        assert.deepEqual(lines(runLib(7, 6, pods, "servers_not_following", host(0), "in-sync")), [host(2), host(3), host(4)]);
+        assert.deepEqual(lines(runLib(7, 0, pods, "servers_not_following", host(0), "in-sync")), [host(2), host(3), host(4), host(6)]);
+        assert.deepEqual(
+            lines(
+                runLib(3, 2, { 0: { replication: MASTER }, 1: { replication: replicaOf(0) } }, "servers_not_following", host(0), "in-sync"),
+            ),
+            [],
+        );
+    });
+});
