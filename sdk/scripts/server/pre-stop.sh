@@ -2,9 +2,9 @@
 # Mode sentinel: the server container's preStop hook. A master that is asked to stop (a rolling
 # update, a drain, a deleted pod) first hands the master role over, so that clients lose no
 # acknowledged write and wait about a second instead of failing:
-#   0. another replica still in its full synchronisation (its pod restarted just before) finishes
-#      it, for at most $SYNC_WAIT_SECONDS, while writes still flow (a replica that stops waits so
-#      too: the master would be left without a good replica);
+#   0. every other server that is not in sync with the master yet (its pod restarted just before)
+#      gets in sync, for at most $SYNC_WAIT_SECONDS, while writes still flow (a replica that stops
+#      waits so too: the master would be left without a good replica);
 #   1. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
 #      server that is about to stop being the master;
 #   2. the replicas catch up with every write the master accepted (the offsets they report
@@ -45,30 +45,29 @@ replication=$(redis_cli 2 info replication | tr -d '\r') || exit 0
 server_run_id 2 > "$STOPPING_MARK" || true
 redis_cli 2 config set replica-priority 0 > /dev/null || true
 
-# Another replica still in its full synchronisation (its pod restarted a moment ago: a rolling
-# update moves on as soon as a restarted pod answers) leaves the master without a good replica
-# once this server stops: the master would refuse writes (min-replicas-to-write), or the new
-# master of a handover would, while that replica starts over from it. Wait until it is done,
-# writes still flowing, for at most $SYNC_WAIT_SECONDS.
+# Another server that is not in sync with the master yet (its pod restarted a moment ago: a
+# rolling update moves on as soon as a restarted pod answers, and it may still be connecting to
+# the master or in its full synchronisation) leaves the master without a good replica once this
+# server stops: the master would refuse writes (min-replicas-to-write), or the new master of a
+# handover would, while that replica starts over from it. Wait until every other server that
+# answers replicates from the master with its link up and its synchronisation done, writes still
+# flowing, for at most $SYNC_WAIT_SECONDS. Not once the master has stopped (every pod stopping at
+# once): nothing can get in sync then.
 case "$replication" in
-    *role:master*) master_host= ;;
+    *role:master*) master_host=$SELF_HOST ;;
     *) master_host=$(printf '%s\n' "$replication" | awk -F: '$1 == "master_host" { print $2 }') ;;
 esac
-others_synchronising() {
-    if [ -z "$master_host" ]; then
-        master_info=$(redis_cli 2 info replication) || return 1
-    else
-        master_info=$(cli_at "$master_host" "$REDIS_PORT" 1 info replication) || return 1
+not_in_sync() {
+    if [ "$master_host" = "$SELF_HOST" ] || [ "$(server_role "$master_host")" = master ]; then
+        servers_not_following "$master_host" in-sync
     fi
-    printf '%s\n' "$master_info" | tr -d '\r' | grep -E '^slave[0-9]+:' | grep -Fv "ip=$SELF_HOST," |
-        grep -Eq 'state=(wait_bgsave|send_bulk)'
 }
-if others_synchronising; then
-    log "another replica is synchronising; stopping once it is done"
+if [ -n "$master_host" ] && [ -n "$(not_in_sync)" ]; then
+    log "$(not_in_sync | tr '\n' ' ')not in sync with $master_host yet; stopping once they are"
     sync_deadline=$(($(date +%s) + SYNC_WAIT_SECONDS))
-    while others_synchronising; do
+    while [ -n "$(not_in_sync)" ]; do
         if [ "$(date +%s)" -ge "$sync_deadline" ]; then
-            log "a replica is still synchronising after ${SYNC_WAIT_SECONDS}s; stopping anyway"
+            log "$(not_in_sync | tr '\n' ' ')still not in sync after ${SYNC_WAIT_SECONDS}s; stopping anyway"
             break
         fi
         sleep 0.2
