@@ -9,6 +9,7 @@ import { Cluster, KUBECONFIG, podReady, PROTECTED_NODE } from "./cluster";
 import { Faults, inNodeMounts, makeNodeDirectory } from "./faults";
 import { clientPod, IMAGES, onNode } from "./fixtures";
 import { KubeObject } from "./kube";
+import { PodLogRecorder } from "./pod-logs";
 import { AckedWriter, ClusterDns, sentinelClient } from "./sentinel";
 import { waitFor } from "./wait";
 
@@ -62,10 +63,11 @@ const podOf = (host: string) => host.split(".")[0];
 
 /** The lines of each container's log that a failure's report shows: the decisions the scripts and the Sentinels took. */
 export const REPORTED_LINES: Record<string, RegExp> = {
-    redis: /^(role|pre-stop|start):/,
+    redis: /^(role|pre-stop|start):|MASTER|PSYNC|[Ss]ync|[Ss]hutdown|SIGTERM|[Pp]aus/,
     fence: /^fence:/,
     labeler: /^labeler:/,
-    sentinel: /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert)|sentinel:/,
+    sentinel:
+        /[+-](sdown|odown|switch-master|failover|elected|promoted|slave-reconf|try-failover|reboot|convert|config-update-from|new-epoch)|sentinel:|[Rr]esolve/,
 };
 
 /** A client of one pod's server (6379) or Sentinel (26379), reached by IP from the host, that never retries. */
@@ -172,6 +174,10 @@ export class SentinelDeployment {
     private applied: KubeObject[] = [];
     dns!: ClusterDns;
     private readonly names;
+    /** Every container instance's log, deleted pods' included, from deploy() to remove(). */
+    private readonly recorder: PodLogRecorder;
+    /** When the last fault case began (throughFault), for logs(). */
+    private faultCaseStartedAt = 0;
 
     constructor(
         readonly cluster: Cluster,
@@ -181,6 +187,7 @@ export class SentinelDeployment {
         image: string,
     ) {
         this.names = resourceNames(name);
+        this.recorder = new PodLogRecorder(cluster, namespace, `app.kubernetes.io/instance=${name}`);
         this.args = {
             mode: "sentinel",
             namespace,
@@ -206,6 +213,7 @@ export class SentinelDeployment {
 
     /** Creates the namespace and the volume directories, applies the render, waits until whole; returns the ms it took. */
     async deploy(): Promise<number> {
+        this.recorder.start();
         this.prepareVolumes();
         await this.cluster.createNamespace(this.namespace);
         const objects = await this.render(this.args);
@@ -276,10 +284,13 @@ export class SentinelDeployment {
     async update(change: Partial<RedisArgs>): Promise<number> {
         this.args = { ...this.args, ...change };
         this.prepareVolumes();
-        this.pods().forEach((pod) => this.dns.watch(this.hostOf(pod)));
         const objects = await this.renderCurrent();
         const at = Date.now();
         await this.cluster.apply(objects);
+        // A new pod's name is resolved only once its Service exists: asked before, the cluster
+        // DNS caches "no such name" for 30 s, and Sentinels that learn of a failover to that pod
+        // in that time keep the old master (see outvoted_by in scripts/lib/sentinel.sh).
+        this.pods().forEach((pod) => this.dns.watch(this.hostOf(pod)));
         await this.cluster.waitStatefulSetReady(this.namespace, this.name, 600000);
         const key = (object: KubeObject) => `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
         const kept = new Set(objects.map(key));
@@ -340,6 +351,7 @@ export class SentinelDeployment {
     /** Deletes the namespace and the cluster-scoped objects the deployment created, then the volume directories. */
     async remove(): Promise<void> {
         this.dns?.stop();
+        this.recorder.stop();
         try {
             await this.cluster.deleteNamespace(this.namespace);
             for (const pv of await this.cluster.api.list("PersistentVolume")) {
@@ -393,26 +405,14 @@ export class SentinelDeployment {
             .join("\n");
     }
 
-    /** What the role decisions and the Sentinels did, from the pods' logs, each line with its time (for a failure's report). */
-    logs(): string {
-        const out: string[] = [];
-        for (const pod of this.pods()) {
-            for (const [container, pattern] of Object.entries(REPORTED_LINES)) {
-                for (const previous of [true, false]) {
-                    const log = this.containerLog(pod, container, previous, undefined, true);
-                    if (log !== undefined) {
-                        // "2026-12-06T06:00:18.401234567Z text" -> "06:00:18.401 text"
-                        const lines = log
-                            .split("\n")
-                            .map((line) => ({ at: line.slice(11, 23), text: line.slice(line.indexOf(" ") + 1) }))
-                            .filter((line) => pattern.test(line.text))
-                            .map((line) => `${line.at} ${line.text}`);
-                        out.push(`--- ${pod}/${container}${previous ? " (previous)" : ""}`, ...lines.slice(-40));
-                    }
-                }
-            }
-        }
-        return out.join("\n");
+    /**
+     * What the pods logged that `filter` keeps (by default what the role decisions, the handovers,
+     * the replication links and the Sentinels did) since 10 s before the last fault case began,
+     * from every container instance, those of deleted pods and restarted containers included; each
+     * line with its time (for a failure's report).
+     */
+    logs(filter: Record<string, RegExp> = REPORTED_LINES): string {
+        return this.recorder.report(filter, this.faultCaseStartedAt - 10000);
     }
 
     /**
@@ -620,6 +620,7 @@ export class SentinelDeployment {
      * write is on every server, and reports what the clients saw.
      */
     async throughFault(label: string, fault: (master: string) => Promise<number>): Promise<FaultResult> {
+        this.faultCaseStartedAt = Date.now();
         const master = await this.healthy();
         const hosts = this.pods().map((pod) => this.hostOf(pod));
         // The WAIT writer gives up on a stuck command after a second, so that the pauses it

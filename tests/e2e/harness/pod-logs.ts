@@ -1,6 +1,19 @@
 import { ChildProcess, spawn } from "child_process";
 import { Cluster, KUBECONFIG } from "./cluster";
 
+/**
+ * The lines of a `kubectl logs --timestamps` output that match `pattern` (all without one) and
+ * were written at `sinceMs` or later, each as "HH:MM:SS.mmm text":
+ * "2026-12-06T06:00:18.401234567Z text" -> "06:00:18.401 text".
+ */
+export function timedLines(lines: string[], pattern?: RegExp, sinceMs = 0): string[] {
+    return lines
+        .filter((line) => line !== "")
+        .map((line) => ({ at: line.slice(0, line.indexOf(" ")), text: line.slice(line.indexOf(" ") + 1) }))
+        .filter((line) => (!pattern || pattern.test(line.text)) && !(Date.parse(line.at) < sinceMs))
+        .map((line) => `${line.at.slice(11, 23)} ${line.text}`);
+}
+
 interface Followed {
     pod: string;
     container: string;
@@ -74,17 +87,16 @@ export class PodLogRecorder {
 
     /**
      * Every container instance followed, in the order they were found, with the lines `filter`
-     * keeps for its container (all when it has none), each as "HH:MM:SS.mmm text".
+     * keeps for its container (all when it has none) written at `sinceMs` or later, each as
+     * "HH:MM:SS.mmm text". An instance with no such line is left out.
      */
-    report(filter: Record<string, RegExp> = {}): string {
+    report(filter: Record<string, RegExp> = {}, sinceMs = 0): string {
         const out: string[] = [];
         for (const [id, { pod, container, lines }] of this.followed) {
-            const pattern = filter[container];
-            const kept = lines
-                .map((line) => ({ at: line.slice(11, 23), text: line.slice(line.indexOf(" ") + 1) }))
-                .filter((line) => !pattern || pattern.test(line.text))
-                .map((line) => `${line.at} ${line.text}`);
-            out.push(`--- ${pod}/${container} (container ${id.replace(/^.*:\/\//, "").slice(0, 12)})`, ...kept);
+            const kept = timedLines(lines, filter[container], sinceMs);
+            if (kept.length > 0) {
+                out.push(`--- ${pod}/${container} (container ${id.replace(/^.*:\/\//, "").slice(0, 12)})`, ...kept);
+            }
         }
         return out.join("\n");
     }
