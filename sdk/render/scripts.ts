@@ -85,6 +85,9 @@ export interface PeerDirectory {
  *   ms instead of 2 s): the other Sentinels name a new master sooner after a failover.
  * - SENTINEL_TILT_PERIOD_MILLISECONDS: how long a Sentinel's TILT mode lasts: two down-after
  *   periods, at least 5 s, instead of Sentinel's 30 s (probe.sh).
+ * - SENTINEL_LINK_RECONNECT_MILLISECONDS: how long a Sentinel keeps a connection to a server or
+ *   another Sentinel that does not answer before it drops it and connects again: one down-after
+ *   period instead of Sentinel's 15 s (probe.sh).
  * - SYNC_WAIT_SECONDS: how long a master that is stopping lets a replica finish its full
  *   synchronisation before it hands over (pre-stop.sh): what the grace period leaves after the
  *   failover wait, the catch-up and 5 s, at most 15 s.
@@ -128,6 +131,7 @@ export function sentinelScriptEnv(
         },
         { name: "SENTINEL_PUBLISH_PERIOD_MILLISECONDS", value: "500" },
         { name: "SENTINEL_TILT_PERIOD_MILLISECONDS", value: String(Math.max(5000, 2 * topology.downAfterMilliseconds)) },
+        { name: "SENTINEL_LINK_RECONNECT_MILLISECONDS", value: String(topology.downAfterMilliseconds) },
         { name: "HANDOVER_PAUSE_MILLISECONDS", value: String(terminationGracePeriodSeconds * 1000) },
         { name: "FENCE_AFTER_MILLISECONDS", value: String(Math.floor(topology.downAfterMilliseconds / 2)) },
         { name: "FENCE_CHECK_MILLISECONDS", value: "200" },

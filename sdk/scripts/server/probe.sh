@@ -4,7 +4,7 @@
 # Usage: probe.sh startup|readiness|liveness TIMEOUT_SECONDS
 #
 # With PROBE_TARGET=sentinel (the Sentinel sidecar's environment) it probes the Sentinel on
-# $SENTINEL_PORT instead of the server, and once the Sentinel answers it sets two of its periods
+# $SENTINEL_PORT instead of the server, and once the Sentinel answers it sets some of its periods
 # (SENTINEL DEBUG; they are not sentinel.conf directives):
 #   info-period     how often it reads INFO from the servers: $SENTINEL_INFO_PERIOD_MILLISECONDS
 #                   instead of 10 s. A failover promotes the replica with the largest replication
@@ -21,6 +21,15 @@
 #                   held a failover back for that long when another fault followed, and fenced
 #                   replicas (fence.sh) can no longer be promoted once their link has been down
 #                   for ten down-after periods longer than the master.
+#   min-link-reconnect-period
+#                   how long a connection that does not answer is kept before the Sentinel drops
+#                   it and connects again: $SENTINEL_LINK_RECONNECT_MILLISECONDS instead of 15 s.
+#                   A connection opened to a pod's Service while its pod is being replaced can be
+#                   sent to the old pod's address, where nothing answers (the nodes' Service rules
+#                   are a moment behind); for 15 s the Sentinel then found the new pod's server
+#                   down, did not reconfigure it in a failover, and the new master refused writes
+#                   (min-replicas-to-write) until Sentinel's own correction, a failover timeout
+#                   later.
 #
 #   liveness   passes on any reply to PING, error replies included: MISCONF (a full disk, a
 #              failed save), LOADING, BUSY (a long script), NOAUTH/WRONGPASS all come from a
@@ -98,7 +107,8 @@ case "$target:$kind" in
         # pods roll, so a newer probe may run in a pod whose environment is older.
         redis_cli "$timeout_seconds" sentinel debug info-period "${SENTINEL_INFO_PERIOD_MILLISECONDS:-1000}" \
             publish-period "${SENTINEL_PUBLISH_PERIOD_MILLISECONDS:-500}" \
-            tilt-period "${SENTINEL_TILT_PERIOD_MILLISECONDS:-30000}" > /dev/null || true
+            tilt-period "${SENTINEL_TILT_PERIOD_MILLISECONDS:-30000}" \
+            min-link-reconnect-period "${SENTINEL_LINK_RECONNECT_MILLISECONDS:-15000}" > /dev/null || true
         if [ "$kind" = readiness ]; then
             # shellcheck source=../lib/sentinel.sh
             . "$(dirname "$0")/lib-sentinel.sh"
