@@ -243,7 +243,14 @@ export interface SentinelArgs {
      * it, and the pause before the same master is failed over again. Defaults to 10000.
      */
     failoverTimeoutMilliseconds?: number;
-    /** Replicas that resynchronise with a new master at the same time. Defaults to 1. */
+    /**
+     * Sentinel's `parallel-syncs`: how many replicas the Sentinel that led a failover points at the
+     * new master at the same time. Defaults to every replica (`replicas` less one). With 1,
+     * Sentinel's own default, the replicas follow one at a time, each after the one before has
+     * synchronised; a replica that is restarting or stopping holds the others back for up to the
+     * failover timeout, and until one follows, the new master refuses writes
+     * (`minReplicasToWrite`).
+     */
     parallelSyncs?: number;
     /**
      * Sentinels that must agree that the master is down to start a failover; a failover also needs

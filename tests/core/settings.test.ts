@@ -201,6 +201,18 @@ describe("settings: defaults", () => {
         assert.deepEqual(settings.persistence.localVolumes, { path: "/mnt/disks", nodeNames: ["node-a"] });
     });
 
+    it("points every replica at a new master at once (parallel-syncs), unless told otherwise", () => {
+        const topology = (args: RedisArgs) => {
+            const resolved = resolveSettings("c", { mode: "sentinel", ...args }).topology;
+            assert.equal(resolved.kind, "sentinel");
+            return resolved;
+        };
+        assert.equal(topology({}).parallelSyncs, 2);
+        assert.equal(topology({ replicas: 5 }).parallelSyncs, 4);
+        assert.equal(topology({ replicas: 1, sentinel: { allowFewerThanThreeServers: true } }).parallelSyncs, 1);
+        assert.equal(topology({ replicas: 5, sentinel: { parallelSyncs: 1 } }).parallelSyncs, 1);
+    });
+
     it("accepts a user password or an existing Secret", () => {
         assert.equal(resolveSettings("c", { auth: { password: "s3cret" } }).auth.source, "provided");
         const existing = resolveSettings("c", { auth: { existingSecret: { name: "shared-redis", key: "redis-password" } } }).auth;

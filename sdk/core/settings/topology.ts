@@ -79,7 +79,6 @@ export const SENTINEL_DEFAULTS = {
     servers: 3,
     downAfterMilliseconds: 2000,
     failoverTimeoutMilliseconds: 10000,
-    parallelSyncs: 1,
     minReplicasToWrite: 1,
     minReplicasMaxLagSeconds: 5,
 } as const;
@@ -118,7 +117,8 @@ function resolveSentinel(check: ArgumentChecker, name: string, args: RedisArgs):
         masterName: name,
         downAfterMilliseconds,
         failoverTimeoutMilliseconds,
-        parallelSyncs: check.integer("sentinel.parallelSyncs", sentinel.parallelSyncs, SENTINEL_DEFAULTS.parallelSyncs, 1, 8),
+        // Every replica at once by default: see SentinelArgs.parallelSyncs.
+        parallelSyncs: check.integer("sentinel.parallelSyncs", sentinel.parallelSyncs, Math.max(1, servers - 1), 1, 8),
         quorum: check.integer("sentinel.quorum", sentinel.quorum, majority, 1, servers),
         minReplicasToWrite: check.integer(
             "sentinel.minReplicasToWrite",
