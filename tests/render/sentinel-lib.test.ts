@@ -35,6 +35,36 @@ function replicaOf(master: number, link: "up" | "down" = "up", syncing = false):
     ].join("\r\n");
 }
 
+/** The environment the pod scripts of pod `self` of `size` pods read, with the stand-in cli. */
+function podEnv(size: number, self: number): NodeJS.ProcessEnv {
+    return {
+        PATH: process.env.PATH,
+        ENGINE_CLI: FAKE_CLI,
+        REDIS_PORT: String(REDIS_PORT),
+        SENTINEL_PORT: String(SENTINEL_PORT),
+        MASTER_NAME,
+        POD_NAME: `cache-${self}`,
+        POD_SERVICE_DOMAIN: DOMAIN,
+        PEER_HOSTS: Array.from({ length: size }, (_, ordinal) => host(ordinal)).join(" "),
+    };
+}
+
+/** Writes the stand-in cli's replies for `pods` under `dir` (see tests/support/fake-cli.sh). */
+function writeReplies(dir: string, pods: Pods): void {
+    const reply = (ordinal: number, port: number, command: string, text: string) => {
+        fs.mkdirSync(path.join(dir, host(ordinal), String(port)), { recursive: true });
+        fs.writeFileSync(path.join(dir, host(ordinal), String(port), command), text);
+    };
+    for (const [ordinal, pod] of Object.entries(pods).map(([key, value]) => [Number(key), value] as const)) {
+        if (pod.sentinelNames !== undefined) {
+            reply(ordinal, SENTINEL_PORT, `sentinel get-master-addr-by-name ${MASTER_NAME}`, `${host(pod.sentinelNames)}\n${REDIS_PORT}\n`);
+        }
+        if (pod.replication) {
+            reply(ordinal, REDIS_PORT, "info replication", pod.replication);
+        }
+    }
+}
+
 /**
  * Runs `call` (a function of the shipped lib-sentinel.sh and its arguments) as the pod `self` of
  * `size` pods, against a stand-in cli answering as `pods` do. Returns what it prints, or
@@ -43,23 +73,7 @@ function replicaOf(master: number, link: "up" | "down" = "up", syncing = false):
 function runLib(size: number, self: number, pods: Pods, ...call: string[]): string | undefined {
     const replies = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-lib-"));
     try {
-        const reply = (ordinal: number, port: number, command: string, text: string) => {
-            fs.mkdirSync(path.join(replies, host(ordinal), String(port)), { recursive: true });
-            fs.writeFileSync(path.join(replies, host(ordinal), String(port), command), text);
-        };
-        for (const [ordinal, pod] of Object.entries(pods).map(([key, value]) => [Number(key), value] as const)) {
-            if (pod.sentinelNames !== undefined) {
-                reply(
-                    ordinal,
-                    SENTINEL_PORT,
-                    `sentinel get-master-addr-by-name ${MASTER_NAME}`,
-                    `${host(pod.sentinelNames)}\n${REDIS_PORT}\n`,
-                );
-            }
-            if (pod.replication) {
-                reply(ordinal, REDIS_PORT, "info replication", pod.replication);
-            }
-        }
+        writeReplies(replies, pods);
         const result = spawnSync(
             "sh",
             [
@@ -68,20 +82,7 @@ function runLib(size: number, self: number, pods: Pods, ...call: string[]): stri
                 path.join(SCRIPTS_DIR, SCRIPTS.sentinelLib.role, SCRIPTS.sentinelLib.file),
                 ...call,
             ],
-            {
-                encoding: "utf8",
-                env: {
-                    PATH: process.env.PATH,
-                    ENGINE_CLI: FAKE_CLI,
-                    FAKE_CLI_REPLIES: replies,
-                    REDIS_PORT: String(REDIS_PORT),
-                    SENTINEL_PORT: String(SENTINEL_PORT),
-                    MASTER_NAME,
-                    POD_NAME: `cache-${self}`,
-                    POD_SERVICE_DOMAIN: DOMAIN,
-                    PEER_HOSTS: Array.from({ length: size }, (_, ordinal) => host(ordinal)).join(" "),
-                },
-            },
+            { encoding: "utf8", env: { ...podEnv(size, self), FAKE_CLI_REPLIES: replies } },
         );
         assert.equal(result.stderr, "", `${call[0]} writes nothing to stderr`);
         if (result.status === 0) {
@@ -186,5 +187,67 @@ describe("lib-sentinel.sh: the servers a stopping pod waits for (servers_not_fol
             ),
             [],
         );
+    });
+});
+
+describe("sentinel/start.sh: the saved state it starts from", function () {
+    this.timeout(20000);
+
+    it("takes the master the others agree on over a saved state older than a failover, and forgets that master as a replica", () => {
+        // cache-2 stopped while it was the master; meanwhile the Sentinels promoted cache-0.
+        const pods: Pods = {
+            0: { sentinelNames: 0, replication: MASTER },
+            1: { sentinelNames: 0, replication: replicaOf(0) },
+            3: { sentinelNames: 0, replication: replicaOf(0) },
+            4: { sentinelNames: 0, replication: replicaOf(0) },
+        };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-start-"));
+        try {
+            writeReplies(path.join(dir, "replies"), pods);
+            // The pod's layout: every script flat, under its ConfigMap key.
+            for (const script of [SCRIPTS.common, SCRIPTS.sentinelLib, SCRIPTS.sentinelStart]) {
+                fs.copyFileSync(path.join(SCRIPTS_DIR, script.role, script.file), path.join(dir, script.key));
+            }
+            fs.writeFileSync(path.join(dir, "password"), "secret\n");
+            fs.writeFileSync(path.join(dir, "sentinel.template.conf"), "port 26379\n");
+            fs.mkdirSync(path.join(dir, "state"));
+            const saved = [
+                "sentinel myid 0123456789012345678901234567890123456789",
+                `sentinel monitor ${MASTER_NAME} ${host(2)} ${REDIS_PORT} 3`,
+                "sentinel current-epoch 3",
+                `sentinel config-epoch ${MASTER_NAME} 3`,
+                `sentinel leader-epoch ${MASTER_NAME} 3`,
+                // cache-7: a pod of the deployment no more
+                ...[0, 1, 3, 4, 7].map((ordinal) => `sentinel known-replica ${MASTER_NAME} ${host(ordinal)} ${REDIS_PORT}`),
+                `sentinel known-sentinel ${MASTER_NAME} ${host(0)} ${SENTINEL_PORT} 1111111111111111111111111111111111111111`,
+            ];
+            fs.writeFileSync(path.join(dir, "state", "sentinel.conf"), saved.join("\n") + "\n");
+            const result = spawnSync("sh", [path.join(dir, SCRIPTS.sentinelStart.key)], {
+                encoding: "utf8",
+                env: {
+                    ...podEnv(5, 2),
+                    FAKE_CLI_REPLIES: path.join(dir, "replies"),
+                    // start.sh ends by exec'ing the Sentinel: here a command that does nothing.
+                    ENGINE_SERVER: "true",
+                    REDIS_PASSWORD_FILE: path.join(dir, "password"),
+                    SENTINEL_TEMPLATE: path.join(dir, "sentinel.template.conf"),
+                    SENTINEL_DIR: path.join(dir, "state"),
+                    SENTINEL_QUORUM: "3",
+                },
+            });
+            assert.equal(result.status, 0, result.stderr);
+            assert.match(result.stderr, /the saved state names cache-2\S+ the master, which does not run as one/);
+            const conf = fs.readFileSync(path.join(dir, "state", "sentinel.conf"), "utf8").split("\n");
+            assert.ok(conf.includes(`sentinel monitor ${MASTER_NAME} ${host(0)} ${REDIS_PORT} 3`), conf.join("\n"));
+            assert.ok(!conf.some((line) => line.startsWith(`sentinel config-epoch ${MASTER_NAME}`)), "the outvoted epoch is dropped");
+            assert.ok(conf.includes("sentinel current-epoch 3"));
+            assert.deepEqual(
+                conf.filter((line) => line.startsWith("sentinel known-replica")),
+                [1, 3, 4].map((ordinal) => `sentinel known-replica ${MASTER_NAME} ${host(ordinal)} ${REDIS_PORT}`),
+                "neither the new master nor a departed pod is kept as a replica",
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -6,7 +6,8 @@
 # epochs, the replicas and the other Sentinels). That file lives on the pod's data volume, so
 # the Sentinel's view survives restarts and pod recreation. At each start the file is rebuilt:
 #   - the learnt state is kept, except replicas and Sentinels that are no longer pods of the
-#     deployment (after a scale-down: they would count towards the majority a failover needs);
+#     deployment (after a scale-down: they would count towards the majority a failover needs),
+#     and a replica that is the master it monitors;
 #   - the settings come from the ConfigMap's sentinel.conf ($SENTINEL_TEMPLATE), so that a changed
 #     timer applies on restart; the quorum of the monitor line too;
 #   - the password is appended, from the mounted Secret.
@@ -61,7 +62,14 @@ if [ -s "$conf" ] && grep -q "^sentinel monitor $MASTER_NAME " "$conf"; then
         $2 == "myid" || $2 == "current-epoch" { print; next }
         $2 == "config-epoch" && $3 == name { if (outvoted == "no") print; next }
         $2 == "leader-epoch" && $3 == name { print; next }
-        ($2 == "known-replica" || $2 == "known-sentinel") && $3 == name {
+        # A replica that is the master now (a saved state older than a failover, taken over from
+        # the other Sentinels) is no replica: kept, it made the Sentinel tell the master to
+        # replicate from itself.
+        $2 == "known-replica" && $3 == name {
+            if (index(peers, " " $4 " ") > 0 && $4 != master) print
+            next
+        }
+        $2 == "known-sentinel" && $3 == name {
             if (index(peers, " " $4 " ") > 0) print
             next
         }' "$conf" > "$tmp"

@@ -78,7 +78,9 @@ case "$replication" in
     *role:master*) ;;
     *) exit 0 ;;
 esac
-if [ "$(sentinels_known_replicas)" -eq 0 ]; then
+# The master's own count: the Sentinels read it every second, and under load they may not answer
+# within the second that asking them is allowed.
+if [ "$(printf '%s\n' "$replication" | awk -F: '$1 == "connected_slaves" { print $2 }')" = 0 ]; then
     log "no replica to hand the master over to"
     exit 0
 fi
