@@ -63,7 +63,7 @@ const podOf = (host: string) => host.split(".")[0];
 
 /** The lines of each container's log that a failure's report shows: the decisions the scripts and the Sentinels took. */
 export const REPORTED_LINES: Record<string, RegExp> = {
-    redis: /^(role|pre-stop|start):|MASTER|PSYNC|[Ss]ync|[Ss]hutdown|SIGTERM|[Pp]aus/,
+    redis: /^(role|pre-stop|start):|MASTER|PSYNC|[Ss]ync|[Ss]hutdown|SIGTERM|[Pp]aus|fsync|too long|WARNING/,
     fence: /^fence:/,
     labeler: /^labeler:/,
     sentinel:
