@@ -96,6 +96,19 @@ function runLib(size: number, self: number, pods: Pods, ...call: string[]): stri
     }
 }
 
+/**
+ * The state a scale-up left in the suite: cache-2's and cache-3's Sentinels name cache-2, a
+ * replica; the three others name cache-3, which runs as the master. Neither stuck Sentinel has
+ * the others' unanimity, and two are too few to fail over (quorum 3).
+ */
+const TWO_OF_FIVE_STUCK: Pods = {
+    0: { sentinelNames: 3, replication: replicaOf(3) },
+    1: { sentinelNames: 3, replication: replicaOf(3) },
+    2: { sentinelNames: 2, replication: replicaOf(3) },
+    3: { sentinelNames: 2, replication: MASTER },
+    4: { sentinelNames: 3, replication: replicaOf(3) },
+};
+
 /** outvoted_by NAMED, as the pod `self`: the server it prints, or undefined. */
 const outvotedBy = (size: number, self: number, named: number, pods: Pods) => runLib(size, self, pods, "outvoted_by", host(named));
 
@@ -113,16 +126,7 @@ describe("lib-sentinel.sh: a Sentinel stuck on the old master (outvoted_by)", fu
     });
 
     it("is repaired when two of five Sentinels are stuck: a majority of all the Sentinels suffices, not every other one", () => {
-        // The state a rolling update left in the suite: cache-2's and cache-3's Sentinels name
-        // cache-2, a replica; the three others name cache-3, which runs as the master. Neither
-        // stuck Sentinel has the others' unanimity, and two are too few to fail over (quorum 3).
-        const pods: Pods = {
-            0: { sentinelNames: 3, replication: replicaOf(9) },
-            1: { sentinelNames: 3, replication: replicaOf(9) },
-            2: { sentinelNames: 2, replication: replicaOf(9) },
-            3: { sentinelNames: 2, replication: MASTER },
-            4: { sentinelNames: 3, replication: replicaOf(9) },
-        };
+        const pods = TWO_OF_FIVE_STUCK;
         assert.equal(outvotedBy(5, 2, 2, pods), host(3), "cache-2's Sentinel");
         assert.equal(outvotedBy(5, 3, 2, pods), host(3), "cache-3's Sentinel");
         // While one of them restarts (its Sentinel answers nothing), the other is still outvoted.
@@ -130,13 +134,8 @@ describe("lib-sentinel.sh: a Sentinel stuck on the old master (outvoted_by)", fu
     });
 
     it("is left alone without a majority of all the Sentinels, counting those that do not answer", () => {
-        const pods: Pods = {
-            0: { sentinelNames: 3, replication: replicaOf(9) },
-            1: { sentinelNames: 3, replication: replicaOf(9) },
-            2: { sentinelNames: 2, replication: replicaOf(9) },
-            3: { sentinelNames: 2, replication: MASTER },
-            4: { replication: replicaOf(9) },
-        };
+        // cache-4's Sentinel answers nothing: two of five name cache-3.
+        const pods: Pods = { ...TWO_OF_FIVE_STUCK, 4: { replication: TWO_OF_FIVE_STUCK[4].replication } };
         assert.equal(outvotedBy(5, 2, 2, pods), undefined, "two of five name cache-3");
         assert.equal(
             outvotedBy(3, 2, 0, { 1: { sentinelNames: 1, replication: MASTER }, 0: { replication: replicaOf(9) } }),
