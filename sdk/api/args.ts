@@ -233,9 +233,9 @@ export interface SentinelArgs {
      * Milliseconds without a valid reply after which a Sentinel considers a server down; the
      * master is failed over once `quorum` Sentinels agree. Lower fails over sooner; a command that
      * blocks the server for longer than this (a large KEYS, DEBUG SLEEP, a slow Lua script)
-     * triggers a failover. Defaults to 2000. The fence detaches replicas from a master silent for
-     * half of this: lower values fail over sooner (1500: about 0.5 s sooner, measured) but make
-     * the fence act on shorter stalls.
+     * triggers a failover. Defaults to 1500. The fence detaches replicas from a master silent for
+     * 1000 ms (half of this when that is longer, or when this is below 1500): below 1500, it acts
+     * on shorter stalls of a healthy master.
      */
     downAfterMilliseconds?: number;
     /**

@@ -60,6 +60,20 @@ export function scriptEnv(
     ];
 }
 
+/**
+ * How long the fence (fence.sh) lets a master stay silent before it detaches its replica: half of
+ * down-after, raised towards 1 s as far as it stays 500 ms short of down-after. The fence must act before any
+ * Sentinel can find the master down: a Sentinel counts down-after from the first PING left
+ * unanswered, the fence from the last one answered, and acts within about 100 ms of its delay;
+ * 500 ms cover that and a fork on a loaded node. It must not act on a master that is merely slow:
+ * half of 1500 ms, 750 ms, detached a replica from a healthy master right after a handover on the
+ * loaded test machine (its new master was silent for 952 ms), which then refused writes for want
+ * of a replica. At 1 s, it detached none in 10 benchmarked handovers.
+ */
+export function fenceAfterMilliseconds(downAfterMilliseconds: number): number {
+    return Math.max(Math.floor(downAfterMilliseconds / 2), Math.min(1000, downAfterMilliseconds - 500));
+}
+
 /** An environment variable, with a literal value or one the kubelet fills in. */
 export type EnvVar = { name: string; value: string } | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
 
@@ -95,8 +109,9 @@ export interface PeerDirectory {
  *   apply every write.
  * - HANDOVER_PAUSE_MILLISECONDS: a master handing over keeps writes paused until it has stopped;
  *   the pause lapses with the grace period at the latest.
- * - FENCE_AFTER_MILLISECONDS: a replica detaches from a master that has not answered for half of
- *   down-after, before any Sentinel can find it down and promote another server (fence.sh).
+ * - FENCE_AFTER_MILLISECONDS: a replica detaches from a master that has not answered for that long,
+ *   before any Sentinel can find it down and promote another server (fence.sh; see
+ *   `fenceAfterMilliseconds`).
  * - FENCE_CHECK_MILLISECONDS: how often the fence asks.
  */
 export function sentinelScriptEnv(
@@ -133,7 +148,7 @@ export function sentinelScriptEnv(
         { name: "SENTINEL_TILT_PERIOD_MILLISECONDS", value: String(Math.max(5000, 2 * topology.downAfterMilliseconds)) },
         { name: "SENTINEL_LINK_RECONNECT_MILLISECONDS", value: String(topology.downAfterMilliseconds) },
         { name: "HANDOVER_PAUSE_MILLISECONDS", value: String(terminationGracePeriodSeconds * 1000) },
-        { name: "FENCE_AFTER_MILLISECONDS", value: String(Math.floor(topology.downAfterMilliseconds / 2)) },
+        { name: "FENCE_AFTER_MILLISECONDS", value: String(fenceAfterMilliseconds(topology.downAfterMilliseconds)) },
         { name: "FENCE_CHECK_MILLISECONDS", value: "200" },
     ];
 }

@@ -87,11 +87,28 @@ describe("render: mode sentinel's Services, role labels, rights and handover set
         const five = render({ replicas: 5 });
         assert.match(conf(five), /^repl-diskless-sync-delay 1$/m);
         assert.match(conf(five), /^repl-diskless-sync-max-replicas 4$/m);
-        // The defaults: a 60 s grace period; the failover wait (2 x 2 s down-after + 10 s) and the
-        // 2 s catch-up leave 42 s, of which it takes at most 15.
-        assert.deepEqual([env(five).FAILOVER_WAIT_SECONDS, env(five).CATCH_UP_SECONDS, env(five).SYNC_WAIT_SECONDS], ["14", "2", "15"]);
-        assert.equal(env(render({ terminationGracePeriodSeconds: 30 })).SYNC_WAIT_SECONDS, "9");
+        // The defaults: a 60 s grace period; the failover wait (2 x 1.5 s down-after + 10 s) and the
+        // 2 s catch-up leave 43 s, of which it takes at most 15.
+        assert.deepEqual([env(five).FAILOVER_WAIT_SECONDS, env(five).CATCH_UP_SECONDS, env(five).SYNC_WAIT_SECONDS], ["13", "2", "15"]);
+        assert.equal(env(render({ terminationGracePeriodSeconds: 30 })).SYNC_WAIT_SECONDS, "10");
         assert.equal(env(render({ terminationGracePeriodSeconds: 20 })).SYNC_WAIT_SECONDS, "0");
+    });
+
+    it("fences a replica off a master silent for 1 s, at least 500 ms before down-after, or for half of down-after when that is longer", () => {
+        const fenceAfter = (downAfterMilliseconds?: number) =>
+            object(render(downAfterMilliseconds === undefined ? {} : { sentinel: { downAfterMilliseconds } }).get("statefulset"))
+                .spec.template.spec.containers.flatMap((c: Loose) => c.env ?? [])
+                .find((e: Loose) => e.name === "FENCE_AFTER_MILLISECONDS").value;
+        assert.equal(fenceAfter(), "1000");
+        assert.deepEqual([400, 1000, 1200, 1500, 2000, 3000, 60000].map(fenceAfter), [
+            "200",
+            "500",
+            "700",
+            "1000",
+            "1000",
+            "1500",
+            "30000",
+        ]);
     });
 
     it("lets the labeler get and label this deployment's pods by name, and nothing else", () => {

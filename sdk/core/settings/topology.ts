@@ -77,7 +77,7 @@ export function resolveTopology(check: ArgumentChecker, name: string, args: Redi
 /** Defaults of the Sentinel topology; see SentinelArgs for what each does. */
 export const SENTINEL_DEFAULTS = {
     servers: 3,
-    downAfterMilliseconds: 2000,
+    downAfterMilliseconds: 1500,
     failoverTimeoutMilliseconds: 10000,
     minReplicasToWrite: 1,
     minReplicasMaxLagSeconds: 5,

@@ -33,6 +33,21 @@ redis_cli() {
     timeout "$redis_cli_seconds" "$ENGINE_CLI" --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# in_seconds MILLISECONDS: sets in_seconds to the same duration in seconds, as timeout and sleep
+# read them (250: 0.250), without a subshell (a loop that runs several times a second forks less).
+in_seconds() {
+    in_seconds_fraction=$(($1 % 1000 + 1000))
+    # shellcheck disable=SC2034 # for the scripts that source this file
+    in_seconds="$(($1 / 1000)).${in_seconds_fraction#1}"
+}
+
+# sleep_ms MILLISECONDS: sleeps that long; not at all for 0 or less.
+sleep_ms() {
+    [ "$1" -gt 0 ] || return 0
+    in_seconds "$1"
+    sleep "$in_seconds"
+}
+
 # quoted_password: the password from the mounted Secret, escaped for a double-quoted value of
 # redis.conf or sentinel.conf, which understand backslash escapes: \ and " are escaped so that
 # any password survives. sed reads the password from stdin, never from its arguments.

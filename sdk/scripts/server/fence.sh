@@ -11,14 +11,15 @@
 # the full resynchronisation drops them. Measured on the cluster: 3 of 8 freezes thawed the
 # moment a Sentinel named the new master lost 109 to 287 writes that WAIT 1 had acknowledged.
 #
-# So a replica detaches from a master that has not answered for $FENCE_AFTER_MILLISECONDS (half of
-# down-after, so that it is detached before any Sentinel can find the master down, let alone
+# So a replica detaches from a master that has not answered for $FENCE_AFTER_MILLISECONDS (shorter
+# than down-after, so that it is detached before any Sentinel can find the master down, let alone
 # promote another server). It detaches by pointing its replication at port $FENCE_PORT of the same
 # host, where nothing listens: it keeps its data, its replication ID and offset, stays eligible
 # for promotion, and continues without a full resynchronisation from whichever server it is
-# pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms and reads its own
-# server's state once a second. A master without attached replicas confirms no write (WAIT)
-# and, with min-replicas-to-write, refuses writes.
+# pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms, each PING given
+# no longer than what is left of the delay (at least 100 ms), so that it acts within about 100 ms
+# of it, and reads its own server's state once a second. A master without attached replicas
+# confirms no write (WAIT) and, with min-replicas-to-write, refuses writes.
 #
 # It attaches again (port $REDIS_PORT) only when the master answers and every answering Sentinel,
 # a majority of them, names that master with no flag but "master": not subjectively or
@@ -39,16 +40,19 @@ log_tag=fence
 # No pod listens on port 1 (tcpmux): a replica pointed there cannot attach to anything.
 FENCE_PORT=1
 
-# seconds MILLISECONDS: the same duration in seconds, as timeout and sleep read it.
-seconds() {
-    printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
-}
+# A PING gets at most half the fence delay, at most half a second, and at least 100 ms.
+ping_limit_ms=$((FENCE_AFTER_MILLISECONDS / 2))
+[ "$ping_limit_ms" -le 500 ] || ping_limit_ms=500
+[ "$ping_limit_ms" -ge 100 ] || ping_limit_ms=100
 
-# A PING gets at most half the fence delay, and at most half a second.
-ping_ms=$((FENCE_AFTER_MILLISECONDS / 2))
-[ "$ping_ms" -le 500 ] || ping_ms=500
-ping_seconds=$(seconds "$ping_ms")
-check_seconds=$(seconds "$FENCE_CHECK_MILLISECONDS")
+# ping_budget SILENT_MS: sets in_seconds to how long the next PING may take: no longer than what
+# is left of the fence delay after SILENT_MS without an answer.
+ping_budget() {
+    budget_ms=$((FENCE_AFTER_MILLISECONDS - $1))
+    [ "$budget_ms" -le "$ping_limit_ms" ] || budget_ms=$ping_limit_ms
+    [ "$budget_ms" -ge 100 ] || budget_ms=100
+    in_seconds "$budget_ms"
+}
 
 # look: reads this pod's server's replication state into role, host and port (role is empty when
 # it does not answer).
@@ -62,19 +66,19 @@ look() {
     port=${3:-}
 }
 
-# answers HOST: the server at HOST answers a PING within $ping_seconds (any reply: a loading or
+# answers HOST SECONDS: the server at HOST answers a PING within SECONDS (any reply: a loading or
 # busy server is alive). It asks the address HOST last resolved to, and resolves the name again
 # only when that address does not answer (the pod may have been recreated with another): an
 # established replication link does not depend on DNS, nor may the fence (a DNS outage, a cached
 # negative answer).
 answers() {
-    if [ -n "$last_address" ] && [ -n "$(cli_at "$last_address" "$REDIS_PORT" "$ping_seconds" ping)" ]; then
+    if [ -n "$last_address" ] && [ -n "$(cli_at "$last_address" "$REDIS_PORT" "$2" ping)" ]; then
         return 0
     fi
     address=$(getent hosts "$1" | awk 'NR == 1 { print $1 }')
     [ -n "$address" ] && [ "$address" != "$last_address" ] || return 1
     last_address=$address
-    [ -n "$(cli_at "$address" "$REDIS_PORT" "$ping_seconds" ping)" ]
+    [ -n "$(cli_at "$address" "$REDIS_PORT" "$2" ping)" ]
 }
 
 # settled_on HOST: a majority of the Sentinels answer, and each that answers names HOST the master
@@ -114,7 +118,8 @@ while :; do
             last_address=
             last_heard=$now
         fi
-        if [ "$role" = slave ] && [ "$port" = "$FENCE_PORT" ] && answers "$host" && settled_on "$host"; then
+        ping_budget 0
+        if [ "$role" = slave ] && [ "$port" = "$FENCE_PORT" ] && answers "$host" "$in_seconds" && settled_on "$host"; then
             if redis_cli 1 replicaof "$host" "$REDIS_PORT" > /dev/null 2>&1; then
                 log "$host answers and the Sentinels agree it is the master: attached to it again"
                 port=$REDIS_PORT
@@ -122,10 +127,15 @@ while :; do
             fi
         fi
     fi
+    checked=$now
     if [ "$role" = slave ] && [ "$port" = "$REDIS_PORT" ]; then
-        if answers "$followed"; then
-            last_heard=$(now_ms)
-        elif [ $(($(now_ms) - last_heard)) -ge "$FENCE_AFTER_MILLISECONDS" ]; then
+        ping_budget $((now - last_heard))
+        heard=
+        answers "$followed" "$in_seconds" && heard=yes
+        checked=$(now_ms)
+        if [ -n "$heard" ]; then
+            last_heard=$checked
+        elif [ $((checked - last_heard)) -ge "$FENCE_AFTER_MILLISECONDS" ]; then
             look
             last_look=$(now_ms)
             if [ "$role" = slave ] && [ "$host" = "$followed" ] && [ "$port" = "$REDIS_PORT" ] &&
@@ -135,5 +145,7 @@ while :; do
             fi
         fi
     fi
-    sleep "$check_seconds"
+    # The period counts from the start of the check: after a PING that waited out its time, the
+    # next follows at once.
+    sleep_ms $((FENCE_CHECK_MILLISECONDS - (checked - now)))
 done
