@@ -19,7 +19,7 @@ const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
  * What the pods of one deployment answer: for each pod, the master its Sentinel names and its
  * server's INFO replication; a pod left out answers nothing.
  */
-type Pods = Record<number, { sentinelNames?: number; replication?: string }>;
+type Pods = Record<number, { sentinelNames?: number; replication?: string; infoReadAges?: number[] }>;
 
 const MASTER = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
 /** INFO replication of a replica of the pod `master`. */
@@ -46,6 +46,7 @@ function podEnv(size: number, self: number): NodeJS.ProcessEnv {
         POD_NAME: `cache-${self}`,
         POD_SERVICE_DOMAIN: DOMAIN,
         PEER_HOSTS: Array.from({ length: size }, (_, ordinal) => host(ordinal)).join(" "),
+        SENTINEL_INFO_PERIOD_MILLISECONDS: "1000",
     };
 }
 
@@ -62,6 +63,11 @@ function writeReplies(dir: string, pods: Pods): void {
         if (pod.replication) {
             reply(ordinal, REDIS_PORT, "info replication", pod.replication);
         }
+        if (pod.infoReadAges) {
+            // SENTINEL REPLICAS as redis-cli prints it to a pipe: one line per field and value.
+            const replicas = pod.infoReadAges.map((age, i) => ["name", `${host(10 + i)}:${REDIS_PORT}`, "info-refresh", String(age)]);
+            reply(ordinal, SENTINEL_PORT, `sentinel replicas ${MASTER_NAME}`, replicas.flat().join("\n") + "\n");
+        }
     }
 }
 
@@ -71,6 +77,11 @@ function writeReplies(dir: string, pods: Pods): void {
  * undefined when it fails (finds nothing).
  */
 function runLib(size: number, self: number, pods: Pods, ...call: string[]): string | undefined {
+    return runLibWith({}, size, self, pods, ...call);
+}
+
+/** runLib with more of the environment (`env`, over the pod's). */
+function runLibWith(env: NodeJS.ProcessEnv, size: number, self: number, pods: Pods, ...call: string[]): string | undefined {
     const replies = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-lib-"));
     try {
         writeReplies(replies, pods);
@@ -82,7 +93,7 @@ function runLib(size: number, self: number, pods: Pods, ...call: string[]): stri
                 path.join(SCRIPTS_DIR, SCRIPTS.sentinelLib.role, SCRIPTS.sentinelLib.file),
                 ...call,
             ],
-            { encoding: "utf8", env: { ...podEnv(size, self), FAKE_CLI_REPLIES: replies } },
+            { encoding: "utf8", env: { ...podEnv(size, self), FAKE_CLI_REPLIES: replies, ...env } },
         );
         assert.equal(result.stderr, "", `${call[0]} writes nothing to stderr`);
         if (result.status === 0) {
@@ -186,6 +197,62 @@ describe("lib-sentinel.sh: the servers a stopping pod waits for (servers_not_fol
             ),
             [],
         );
+    });
+});
+
+describe("lib-sentinel.sh: timing a handover's failover request to the Sentinel's reads (await_info_phase)", function () {
+    this.timeout(20000);
+
+    /** await_info_phase as pod cache-0 of three: the age it aimed at ("none") and how long it waited, in ms. */
+    const awaitPhase = (pods: Pods, env: NodeJS.ProcessEnv = {}) => {
+        const started = Date.now();
+        const aimed = runLibWith(env, 3, 0, pods, "eval", 'await_info_phase; echo "${info_phase_age:-none}"');
+        return { aimed, waitedMs: Date.now() - started };
+    };
+
+    it("waits until the request reaches the Sentinel asked first 650 ms after its most recent read of a replica", () => {
+        // cache-1's Sentinel is asked first; its most recent read, of the second replica, is 100 ms
+        // old; its info-period is 1000 ms. 550 ms to wait, less the 100 the request takes.
+        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [300, 100] }, 2: { infoReadAges: [0] } });
+        assert.equal(aimed, "650");
+        assert.ok(waitedMs >= 450 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    });
+
+    it("asks the next Sentinel when the first does not answer, and leaves out a replica it does not read", () => {
+        const { aimed, waitedMs } = awaitPhase({ 2: { infoReadAges: [50, 5000] } });
+        assert.equal(aimed, "650");
+        assert.ok(waitedMs >= 500 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    });
+
+    it("makes the request arrive before the next regular read of any replica, 50 ms ahead of the info-period", () => {
+        // info-period 750: the replica read 400 ms ago is read again at 750; the request may
+        // arrive 200 ms later at the most, when the other read is 400 ms old.
+        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 400] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "750" });
+        assert.equal(aimed, "400");
+        assert.ok(waitedMs >= 200 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    });
+
+    it("waits for the wider gap between two replicas' reads, and takes the narrower one when the read does not come", () => {
+        // Read 100 and 800 ms ago, info-period 1000: 200 ms left before the older is read again;
+        // after that read, 700 ms until the younger's. Here the read never comes: after three
+        // waits of 320 ms, it arrives 250 ms after the younger read.
+        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 800] } });
+        assert.equal(aimed, "250");
+        assert.ok(waitedMs >= 690 && waitedMs < 3000, `waited ${waitedMs} ms`);
+    });
+
+    it("waits out a regular read due before the request could arrive, and gives up when it does not come", () => {
+        // 700 ms old at an info-period of 750: read again within 170 ms, three times over here.
+        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 700] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "750" });
+        assert.equal(aimed, "none");
+        assert.ok(waitedMs >= 340 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    });
+
+    it("does not wait without an info-period (a pod started before it was set) or an answering Sentinel", () => {
+        assert.equal(awaitPhase({ 1: { infoReadAges: [100] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "" }).aimed, "none");
+        const { aimed, waitedMs } = awaitPhase({});
+        assert.equal(aimed, "none");
+        assert.ok(waitedMs < 2000, `waited ${waitedMs} ms`);
     });
 });
 

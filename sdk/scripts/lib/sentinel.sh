@@ -10,7 +10,8 @@
 # its Service keeps its name and its ClusterIP.
 #
 # Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, POD_SERVICE_DOMAIN,
-# PEER_HOSTS (every pod's host name, ordinal 0 first), and REDISCLI_AUTH (see use_password).
+# PEER_HOSTS (every pod's host name, ordinal 0 first), REDISCLI_AUTH (see use_password), and
+# SENTINEL_INFO_PERIOD_MILLISECONDS where set (see await_info_phase).
 
 : "${SENTINEL_PORT:?SENTINEL_PORT is not set}"
 : "${MASTER_NAME:?MASTER_NAME is not set}"
@@ -147,6 +148,83 @@ view_fresh_since() {
             END { exit (seen > 0 && stale == 0) ? 0 : 1 }'
 }
 
+# failover_order: the Sentinels in the order request_failover asks them, another pod's first, this
+# pod's own last (see there).
+failover_order() {
+    for sentinel_host in $PEER_HOSTS; do
+        [ "$sentinel_host" = "$SELF_HOST" ] || printf '%s ' "$sentinel_host"
+    done
+    printf '%s\n' "$SELF_HOST"
+}
+
+# info_read_ages SENTINEL_HOST PERIOD_MS: how long ago, in ms, that Sentinel last read INFO from the
+# replicas of the master that it reads every PERIOD_MS: "YOUNGEST OLDEST" (the most recent read's
+# age and the least recent's); nothing when it does not answer or reads none. A replica read
+# longer ago than two periods is left out: the Sentinel does not reach it.
+info_read_ages() {
+    cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
+        awk -v period="$2" 'previous == "info-refresh" && $0 + 0 <= 2 * period {
+                age = $0 + 0; if (n++ == 0 || age < youngest) youngest = age; if (age > oldest) oldest = age }
+            { previous = $0 }
+            END { if (n > 0) print youngest, oldest }'
+}
+
+# FAILOVER_REQUEST_LEAD_MILLISECONDS: from the end of await_info_phase until the Sentinel receives
+# the request (the pause, the catch-up and the request itself: about 75 ms measured, unloaded).
+FAILOVER_REQUEST_LEAD_MILLISECONDS=100
+
+# await_info_phase: waits, while writes still flow, for the moment to request a failover of the
+# Sentinel that request_failover asks first; sets info_phase_age to the age its most recent read
+# of a replica will have when the request arrives (empty when it could not tell, and did not wait).
+#
+# Why: the Sentinel leading a failover learns that its replica took the promotion only from the
+# next INFO it reads from it; while a failover is under way it reads INFO once a second, counted
+# from its last read, whatever its info-period. Its promotion takes the Sentinel three turns of
+# its timer, up to 300 ms: a read due sooner comes before it, and the promotion is seen only a
+# second later. Measured without this: 262 to 977 ms from the request to +promoted-slave, while
+# the clients wait. The Sentinel promotes the replica with the largest replication offset as of
+# its last read, and writes flow until just before the request: the replica it read last. So the
+# request is timed to arrive when that read is about 650 ms old (its next is due 350 ms later),
+# and before the Sentinel's next regular read of any replica (every info-period,
+# SENTINEL_INFO_PERIOD_MILLISECONDS, to which 50 ms are left), which would make that replica the
+# freshest one. Reads of different replicas can be too close for that: it then waits for the
+# wider of the two gaps between reads that the youngest and oldest reads outline, and arrives
+# early in it. Mistimed (equal offsets, a slow request), a handover takes as long as without this.
+await_info_phase() {
+    info_phase_age=
+    [ -n "${SENTINEL_INFO_PERIOD_MILLISECONDS:-}" ] || return 0
+    phase_lead=$FAILOVER_REQUEST_LEAD_MILLISECONDS
+    phase_bound=$((SENTINEL_INFO_PERIOD_MILLISECONDS - 50 - phase_lead))
+    phase_target=$((650 - phase_lead))
+    [ "$phase_target" -le "$phase_bound" ] || phase_target=$phase_bound
+    [ "$phase_target" -gt 0 ] || return 0
+    for sentinel_host in $(failover_order); do
+        # shellcheck disable=SC2046 # two numbers
+        set -- $(info_read_ages "$sentinel_host" "$SENTINEL_INFO_PERIOD_MILLISECONDS")
+        [ $# -eq 2 ] || continue
+        for phase_try in 1 2 3; do
+            # In this gap: up to the target, and before the oldest read is renewed.
+            phase_wait=$((phase_target - $1))
+            [ "$phase_wait" -le $((phase_bound - $2)) ] || phase_wait=$((phase_bound - $2))
+            # In the next gap, which the oldest read's renewal opens and the youngest's closes.
+            next_age=$(($2 - $1 - 100))
+            [ "$next_age" -le $((phase_target + phase_lead)) ] || next_age=$((phase_target + phase_lead))
+            if [ "$phase_wait" -ge 0 ] && { [ $(($1 + phase_wait + phase_lead + 50)) -ge "$next_age" ] || [ "$phase_try" -eq 3 ]; }; then
+                sleep_ms "$phase_wait"
+                # shellcheck disable=SC2034 # for pre-stop.sh
+                info_phase_age=$(($1 + phase_wait + phase_lead))
+                return 0
+            fi
+            [ "$phase_try" -lt 3 ] || return 0
+            # Into the next gap: once the oldest read is renewed.
+            sleep_ms $((SENTINEL_INFO_PERIOD_MILLISECONDS + 120 - $2))
+            # shellcheck disable=SC2046 # two numbers
+            set -- $(info_read_ages "$sentinel_host" "$SENTINEL_INFO_PERIOD_MILLISECONDS")
+            [ $# -eq 2 ] || return 0
+        done
+    done
+}
+
 # request_failover SINCE_MS WAIT_SECONDS: asks one Sentinel to fail over (SENTINEL FAILOVER), once
 # its view of the replicas is newer than SINCE_MS (waiting at most WAIT_SECONDS for that; 0: at
 # once). Prints the reply it got. Another pod's Sentinel is asked first, this pod's own last: the
@@ -163,12 +241,7 @@ view_fresh_since() {
 # A Sentinel that answered PING but not the request may have started one: nobody else is asked.
 request_failover() {
     failover_deadline=$(($(date +%s) + $2))
-    failover_order=
-    for sentinel_host in $PEER_HOSTS; do
-        [ "$sentinel_host" = "$SELF_HOST" ] || failover_order="$failover_order $sentinel_host"
-    done
-    failover_order="$failover_order $SELF_HOST"
-    for sentinel_host in $failover_order; do
+    for sentinel_host in $(failover_order); do
         [ "$(cli_at "$sentinel_host" "$SENTINEL_PORT" 1 ping)" = PONG ] || continue
         until [ "$2" -eq 0 ] || view_fresh_since "$sentinel_host" "$1"; do
             [ "$(date +%s)" -lt "$failover_deadline" ] || break

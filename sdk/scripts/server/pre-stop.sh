@@ -5,12 +5,14 @@
 #   0. every other server that is not in sync with the master yet (its pod restarted just before)
 #      gets in sync, for at most $SYNC_WAIT_SECONDS, while writes still flow (a replica that stops
 #      waits so too: the master would be left without a good replica);
-#   1. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
+#   1. writes still flowing, it waits (at most about a second) for the moment when a failover
+#      requested then is seen done soonest (await_info_phase in lib-sentinel.sh);
+#   2. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
 #      server that is about to stop being the master;
-#   2. the replicas catch up with every write the master accepted (the offsets they report
+#   3. the replicas catch up with every write the master accepted (the offsets they report
 #      reach the master's), for at most $CATCH_UP_SECONDS;
-#   3. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
-#   4. once they name the new master, and it has the replicas it needs to take writes (for at most
+#   4. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
+#   5. once they name the new master, and it has the replicas it needs to take writes (for at most
 #      $CATCH_UP_SECONDS), the clients are disconnected: a Sentinel-aware client reconnects to the
 #      new master and sends its waiting commands again.
 # Whatever its role, the server is made unpromotable first. A replica then stops after step 0; so
@@ -110,7 +112,9 @@ accepts_writes() {
     [ "${wanted:-0}" -eq 0 ] || [ "${good:-0}" -ge "$wanted" ]
 }
 
-log "handing the master over"
+# Writes still flowing, the failover request is timed to the Sentinel's reads (see await_info_phase).
+await_info_phase
+log "handing the master over${info_phase_age:+ (to the Sentinel about ${info_phase_age} ms after its last read of the replicas)}"
 redis_cli 2 client pause "$HANDOVER_PAUSE_MILLISECONDS" write > /dev/null
 deadline=$(($(date +%s) + CATCH_UP_SECONDS))
 paused_ms=$(now_ms)
@@ -128,6 +132,7 @@ done
 # With every replica caught up (fresh_view_seconds 0), whichever the Sentinel promotes loses
 # nothing, whatever the age of its view.
 reply=$(request_failover "$paused_ms" "$fresh_view_seconds") || true
+requested_ms=$(now_ms)
 log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 while :; do
@@ -137,11 +142,12 @@ while :; do
         # Clients that reconnect find the new master taking writes: it refuses them (NOREPLICAS)
         # until enough replicas are attached, which the Sentinels ask of the other replicas only
         # after the promotion. Writes stay paused here meanwhile, for at most $CATCH_UP_SECONDS.
+        named_ms=$(now_ms)
         ready_deadline=$(($(date +%s) + CATCH_UP_SECONDS))
         until accepts_writes "$named" || [ "$(date +%s)" -ge "$ready_deadline" ]; do
             sleep 0.05
         done
-        log "the Sentinels name $named the master; disconnecting the clients"
+        log "the Sentinels name $named the master $((named_ms - requested_ms)) ms after the request, and it takes writes $(($(now_ms) - named_ms)) ms later; disconnecting the clients"
         redis_cli 2 client kill type normal > /dev/null || true
         redis_cli 2 client kill type pubsub > /dev/null || true
         # The pod stops once every other server that answers replicates from the new master: should
