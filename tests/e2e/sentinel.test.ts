@@ -7,6 +7,7 @@ import {
     FaultResult,
     faultLeftovers,
     Faults,
+    IMAGES,
     KUBECONFIG,
     measure,
     measurements,
@@ -398,5 +399,82 @@ describe("mode sentinel on the local cluster", function () {
                 return at;
             }),
         );
+    });
+});
+
+/**
+ * The same topology with Valkey 8.1 (its server, its Sentinel, its cli in the pod scripts): a crash
+ * and a planned handover, with the same checks. The fault matrix above runs with Redis; the pod
+ * scripts speak to both engines through the same commands.
+ */
+describe("mode sentinel on the local cluster, with Valkey", function () {
+    this.timeout(900000);
+    const namespace = `kr-e2e-ha-valkey-${process.pid % 100000}`;
+    let cluster: Cluster;
+    let faults: Faults;
+    let ha: SentinelDeployment;
+
+    before(async function () {
+        await requireCluster(this);
+        cluster = new Cluster();
+        faults = new Faults(cluster);
+        ha = new SentinelDeployment(cluster, faults, namespace, NAME, IMAGES.valkey);
+        measure("valkey sentinel: deploy to whole (s)", Math.round((await ha.deploy()) / 100) / 10);
+    });
+
+    afterEach(function () {
+        if (this.currentTest?.state === "failed" && ha) {
+            console.log(ha.logs());
+        }
+    });
+
+    after(async function () {
+        if (!cluster) {
+            return;
+        }
+        try {
+            await faults.undoAll();
+        } finally {
+            await ha.remove();
+            cluster.close();
+            assert.deepEqual(faultLeftovers(), []);
+        }
+    });
+
+    it("runs Valkey's server and Sentinel in every pod, one master and two replicas", async () => {
+        const master = await ha.healthy();
+        assert.equal(master, `${NAME}-0`);
+        for (const pod of ha.pods()) {
+            for (const [container, binary] of [
+                ["redis", "valkey-server"],
+                ["sentinel", "valkey-server"],
+            ]) {
+                // The program the container's first process was started as (the engine's binaries
+                // are one file under several names: argv[0] tells them apart).
+                const { stdout } = await cluster.exec(namespace, pod, ["cat", "/proc/1/cmdline"], { container });
+                assert.equal(stdout.split(/[\0 ]/)[0].split("/").pop(), binary, `${pod}/${container}: ${stdout}`);
+            }
+        }
+    });
+
+    it("fails over when the master's container crashes, losing no acknowledged write", async () => {
+        report(
+            await ha.throughFault("valkey crash", async (master) => {
+                const at = Date.now();
+                await faults.crashContainer(namespace, master, "redis");
+                return at;
+            }),
+        );
+    });
+
+    it("hands the master over before a graceful delete: writes pause, none fails", async () => {
+        const result = await ha.throughFault("valkey graceful delete", async (master) => {
+            const at = Date.now();
+            await cluster.deletePod(namespace, master);
+            return at;
+        });
+        report(result);
+        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
+        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
     });
 });
