@@ -234,8 +234,8 @@ export interface SentinelArgs {
      * master is failed over once `quorum` Sentinels agree. Lower fails over sooner; a command that
      * blocks the server for longer than this (a large KEYS, DEBUG SLEEP, a slow Lua script)
      * triggers a failover. Defaults to 1500. The fence detaches replicas from a master silent for
-     * 1000 ms (half of this when that is longer, or when this is below 1500): below 1500, it acts
-     * on shorter stalls of a healthy master.
+     * 1000 ms, or half of this when that is longer; below 1500, 500 ms short of this and at least
+     * half of it, so that it acts on shorter stalls of a healthy master.
      */
     downAfterMilliseconds?: number;
     /**

@@ -62,10 +62,11 @@ export function scriptEnv(
 
 /**
  * How long the fence (fence.sh) lets a master stay silent before it detaches its replica: half of
- * down-after, raised towards 1 s as far as it stays 500 ms short of down-after. The fence must act before any
- * Sentinel can find the master down: a Sentinel counts down-after from the first PING left
- * unanswered, the fence from the last one answered, and acts within about 100 ms of its delay;
- * 500 ms cover that and a fork on a loaded node. It must not act on a master that is merely slow:
+ * down-after, raised towards 1 s as far as it stays 500 ms short of down-after. The fence must act
+ * before any Sentinel can find the master down: a Sentinel counts down-after from the first PING
+ * left unanswered, the fence from the last one answered, and acts within about 100 ms of its
+ * delay; 500 ms cover that and a fork on a loaded node. It must not act on a master that is merely
+ * slow:
  * half of 1500 ms, 750 ms, detached a replica from a healthy master right after a handover on the
  * loaded test machine (its new master was silent for 952 ms), which then refused writes for want
  * of a replica. At 1 s, it detached none in 10 benchmarked handovers.
