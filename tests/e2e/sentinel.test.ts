@@ -58,6 +58,29 @@ function report(result: FaultResult): void {
     }
 }
 
+/** The master's container killed (SIGKILL), with either engine. */
+async function crashCase(ha: SentinelDeployment, label: string): Promise<void> {
+    report(
+        await ha.throughFault(label, async (master) => {
+            const at = Date.now();
+            await ha.faults.crashContainer(ha.namespace, master, "redis");
+            return at;
+        }),
+    );
+}
+
+/** The master's pod deleted gracefully (the planned handover), with either engine: no write fails or is lost. */
+async function handoverCase(ha: SentinelDeployment, label: string): Promise<void> {
+    const result = await ha.throughFault(label, async (master) => {
+        const at = Date.now();
+        await ha.cluster.deletePod(ha.namespace, master);
+        return at;
+    });
+    report(result);
+    assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
+    assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
+}
+
 describe("mode sentinel on the local cluster", function () {
     this.timeout(900000);
     let cluster: Cluster;
@@ -136,26 +159,9 @@ describe("mode sentinel on the local cluster", function () {
         );
     });
 
-    it("fails over when the master's container crashes, losing no acknowledged write", async () => {
-        report(
-            await ha.throughFault("crash", async (master) => {
-                const at = Date.now();
-                await faults.crashContainer(NAMESPACE, master, "redis");
-                return at;
-            }),
-        );
-    });
+    it("fails over when the master's container crashes, losing no acknowledged write", () => crashCase(ha, "crash"));
 
-    it("hands the master over before a graceful delete: writes pause, none fails", async () => {
-        const result = await ha.throughFault("graceful delete", async (master) => {
-            const at = Date.now();
-            await cluster.deletePod(NAMESPACE, master);
-            return at;
-        });
-        report(result);
-        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
-        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
-    });
+    it("hands the master over before a graceful delete: writes pause, none fails", () => handoverCase(ha, "graceful delete"));
 
     it("rolls a configuration change through the pods one at a time, handing the master over before it stops: none fails", async () => {
         const result = await ha.throughFault("rolling update", async () => {
@@ -457,24 +463,7 @@ describe("mode sentinel on the local cluster, with Valkey", function () {
         }
     });
 
-    it("fails over when the master's container crashes, losing no acknowledged write", async () => {
-        report(
-            await ha.throughFault("valkey crash", async (master) => {
-                const at = Date.now();
-                await faults.crashContainer(namespace, master, "redis");
-                return at;
-            }),
-        );
-    });
+    it("fails over when the master's container crashes, losing no acknowledged write", () => crashCase(ha, "valkey crash"));
 
-    it("hands the master over before a graceful delete: writes pause, none fails", async () => {
-        const result = await ha.throughFault("valkey graceful delete", async (master) => {
-            const at = Date.now();
-            await cluster.deletePod(namespace, master);
-            return at;
-        });
-        report(result);
-        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
-        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
-    });
+    it("hands the master over before a graceful delete: writes pause, none fails", () => handoverCase(ha, "valkey graceful delete"));
 });
