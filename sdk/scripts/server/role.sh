@@ -18,9 +18,12 @@
 #      does it start as the master with the data on its volume, saying why.
 #      Unless every replica restarted too (a restart of every pod, of every node) and none has
 #      synchronised since: the Sentinels cannot choose among those (none is eligible, see below),
-#      and none holds a write this server did not hold first (a master writes a command to its
-#      append-only file before it sends it to its replicas), so this server starts as the master
-#      at once with the data on its volume. Without a dataset of its own (its volume was lost
+#      and nothing tells which holds the most (a server that loaded an append-only file knows no
+#      replication offset). This server holds every write it confirmed as fsynced (WAITAOF), and
+#      every write it wrote to its append-only file before sending it to its replicas, which is
+#      every write but those of a moment when its background fsync ran under `appendfsync
+#      everysec` (Redis then holds the file write back, up to 2 s, and sends on): so this server
+#      starts as the master at once with the data on its volume. Without a dataset of its own (its volume was lost
 #      too), it makes the replica whose data holds the longest replication history eligible, and
 #      waits for the Sentinels to promote it.
 #   3. The Sentinels name this server and know no replica (a new deployment): the master.
@@ -90,7 +93,7 @@ while :; do
     eligible=$(printf '%s\n' "$replicas" | awk 'NF == 3 && $2 != 0' | grep -c '' || true)
     if [ "$answering" -ge "$known" ] && [ "$eligible" -eq 0 ]; then
         if has_dataset; then
-            log "every replica ($answering) restarted and none has synchronised since: none holds a write this server lacks, so it starts as the master with the data on this volume"
+            log "every replica ($answering) restarted and none has synchronised since: this server, which holds every write it confirmed as fsynced, starts as the master with the data on this volume"
             break
         fi
         if [ -z "$made_eligible" ]; then
