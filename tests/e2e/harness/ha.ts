@@ -28,7 +28,11 @@ export interface FaultResult {
     failedPlainWrites: number;
     acknowledgedWaitWrites: number;
     acknowledgedPlainWrites: number;
+    /** Writes WAITAOF 1 1 acknowledged (fsynced on the master and a replica): all checked present. */
+    acknowledgedFsyncedWrites: number;
     lostPlainWrites: number;
+    /** Only when every server crashed at once (see `FaultOptions`): the WAIT-acknowledged writes lost. */
+    lostWaitWrites?: number;
     /** The errors the writers saw, by message (without the server's address), with counts. */
     errors: Record<string, number>;
     /** Times a writer's client had ended its connection for good and was connected again. */
@@ -42,6 +46,18 @@ export interface FaultResult {
      */
     primaryPauseMs: number;
     primaryErrors: Record<string, number>;
+}
+
+/** How a fault strikes, where it changes what `throughFault` can check. */
+export interface FaultOptions {
+    /**
+     * Every server crashes at once (a power cut). WAIT 1 confirms that a replica received a write,
+     * not that any server wrote it to its append-only file: with `appendfsync everysec` a server
+     * holds those file writes back while a slow fsync runs (up to 2 s), so a crash of every server
+     * at once can take such a write from all of them. The WAIT-acknowledged writes lost are then
+     * counted, not asserted; the WAITAOF-acknowledged ones are asserted present, as in every case.
+     */
+    everyServerCrashes?: boolean;
 }
 
 /** The pod that writes through the primary Service throughout (see `primaryWrites`). */
@@ -615,24 +631,36 @@ export class SentinelDeployment {
     }
 
     /**
-     * Runs a WAIT-acknowledged writer and a plain one through `fault` (which returns when it
-     * struck), waits until the deployment is whole again, checks that every WAIT-acknowledged
-     * write is on every server, and reports what the clients saw.
+     * Runs three writers through `fault` (which returns when it struck): one whose writes WAIT 1
+     * acknowledges, one whose writes WAITAOF 1 1 acknowledges (fsynced on the master and on a
+     * replica), and a plain one. Waits until the deployment is whole again, checks that every
+     * acknowledged write of the first two is on every server (see `FaultOptions` for the one
+     * exception), and reports what the clients saw.
      */
-    async throughFault(label: string, fault: (master: string) => Promise<number>): Promise<FaultResult> {
+    async throughFault(label: string, fault: (master: string) => Promise<number>, options: FaultOptions = {}): Promise<FaultResult> {
         this.faultCaseStartedAt = Date.now();
         const master = await this.healthy();
         const hosts = this.pods().map((pod) => this.hostOf(pod));
         // The WAIT writer gives up on a stuck command after a second, so that the pauses it
-        // measures have that resolution; the plain writer keeps the recommended settings.
+        // measures have that resolution; the plain writer keeps the recommended settings. The
+        // WAIT and WAITAOF writers do not resend: a WAIT resent alone on a new connection would
+        // confirm nothing about the write before it.
         const waitClient = sentinelClient(this.dns, hosts, this.name, this.password, { resend: false, commandTimeoutMs: 1000 });
+        const fsyncClient = sentinelClient(this.dns, hosts, this.name, this.password, { resend: false, commandTimeoutMs: 4000 });
         const plainClient = sentinelClient(this.dns, hosts, this.name, this.password);
-        const waited = new AckedWriter(waitClient, `${label}:wait`, 1, 500);
+        const waited = new AckedWriter(waitClient, `${label}:wait`, { kind: "replicas", replicas: 1, timeoutMs: 500 });
+        const fsynced = new AckedWriter(fsyncClient, `${label}:waitaof`, {
+            kind: "fsynced",
+            local: 1,
+            replicas: 1,
+            timeoutMs: 3000,
+            batch: 20,
+        });
         const plain = new AckedWriter(plainClient, `${label}:plain`);
+        const writers = [waited, fsynced, plain];
         try {
-            waited.start();
-            plain.start();
-            await waitFor(() => waited.acknowledged().length > 20 && plain.acknowledged().length > 20, 30000, "writes before the fault");
+            writers.forEach((writer) => writer.start());
+            await waitFor(() => writers.every((writer) => writer.acknowledged().length > 20), 30000, "writes before the fault");
             const faultAt = await fault(master);
             const recovered = await this.healthy();
             try {
@@ -642,14 +670,20 @@ export class SentinelDeployment {
                 throw new Error(`${(error as Error).message}; the writer's last writes: ${last.join("; ")}`, { cause: error });
             }
             const healthyAt = Date.now();
-            await Promise.all([waited.stop(), plain.stop()]);
+            await Promise.all(writers.map((writer) => writer.stop()));
             const primary = this.primaryWrites(faultAt, healthyAt);
             await this.replicasCaughtUp(recovered);
-            await this.assertAllPresent(waited, this.servers, faultAt);
+            await this.assertAllPresent(fsynced, this.servers, faultAt);
+            let lostWaitWrites: number | undefined;
+            if (options.everyServerCrashes) {
+                lostWaitWrites = await this.missingOnMaster(waited, recovered);
+            } else {
+                await this.assertAllPresent(waited, this.servers, faultAt);
+            }
             const lostPlainWrites = await this.missingOnMaster(plain, recovered);
             // Each case starts from the same small dataset: the writers' keys would otherwise add
             // up over the suite's cases until the servers reach their maxmemory.
-            await this.dropKeys([waited, plain], recovered);
+            await this.dropKeys(writers, recovered);
             return {
                 label,
                 masterBefore: master,
@@ -661,8 +695,10 @@ export class SentinelDeployment {
                 failedPlainWrites: plain.failed().length,
                 acknowledgedWaitWrites: waited.acknowledged().length,
                 acknowledgedPlainWrites: plain.acknowledged().length,
+                acknowledgedFsyncedWrites: fsynced.acknowledged().length,
                 // Plain writes: how many acknowledged ones a failover discarded (reported, not asserted).
                 lostPlainWrites,
+                lostWaitWrites,
                 errors: countErrors([...waited.failed(), ...plain.failed()].map((r) => r.error ?? "")),
                 clientRestarts: waited.restarts + plain.restarts,
                 abandonedElections: this.abandonedElections(faultAt),
@@ -670,9 +706,8 @@ export class SentinelDeployment {
                 primaryErrors: primary.errors,
             };
         } finally {
-            await Promise.all([waited.stop(), plain.stop()]);
-            waitClient.disconnect();
-            plainClient.disconnect();
+            await Promise.all(writers.map((writer) => writer.stop()));
+            [waitClient, fsyncClient, plainClient].forEach((client) => client.disconnect());
         }
     }
 

@@ -134,9 +134,22 @@ export interface WriteRecord {
 }
 
 /**
+ * When a writer counts a write as acknowledged:
+ * - `master`: the master's OK alone;
+ * - `replicas`: `WAIT <replicas> <timeoutMs>` confirms that so many replicas received it;
+ * - `fsynced`: `WAITAOF <local> <replicas> <timeoutMs>` confirms that it is fsynced to the
+ *   append-only file of the master (`local` 1) and of so many replicas. With `appendfsync
+ *   everysec` that takes up to about a second, so each round sends `batch` writes before its
+ *   WAITAOF, which confirms them all.
+ */
+export type Acknowledgement =
+    | { kind: "master" }
+    | { kind: "replicas"; replicas: number; timeoutMs: number }
+    | { kind: "fsynced"; local: number; replicas: number; timeoutMs: number; batch: number };
+
+/**
  * A client that writes `<prefix>:<n>` = n in a loop through a Sentinel-aware client and records
- * every acknowledged write. With `waitReplicas`, a write counts as acknowledged only when
- * `WAIT <waitReplicas> <waitTimeoutMs>` confirms that replicas received it.
+ * every write it sent and whether it was acknowledged (see `Acknowledgement`).
  */
 export class AckedWriter {
     readonly records: WriteRecord[] = [];
@@ -149,49 +162,34 @@ export class AckedWriter {
     constructor(
         private readonly redis: Redis,
         readonly prefix: string,
-        private readonly waitReplicas = 0,
-        private readonly waitTimeoutMs = 1000,
+        private readonly acknowledgement: Acknowledgement = { kind: "master" },
     ) {}
 
     start(): void {
         this.loop = (async () => {
             while (!this.stopped) {
-                const index = this.next++;
+                const batch = this.acknowledgement.kind === "fsynced" ? this.acknowledgement.batch : 1;
+                const indexes = Array.from({ length: batch }, () => this.next++);
                 const sentAt = Date.now();
                 try {
-                    let ok = true;
-                    if (this.waitReplicas > 0) {
-                        // One pipeline: the write and its WAIT reach the same connection, in order.
-                        const results = await this.redis
-                            .pipeline()
-                            .set(`${this.prefix}:${index}`, String(index))
-                            .wait(this.waitReplicas, this.waitTimeoutMs)
-                            .exec();
-                        const failure = results?.find(([error]) => error);
-                        if (!results || failure) {
-                            throw failure?.[0] ?? new Error("pipeline discarded");
-                        }
-                        ok = (results[1][1] as number) >= this.waitReplicas;
-                    } else {
-                        await this.redis.set(`${this.prefix}:${index}`, String(index));
+                    const refusal = await this.writeRound(indexes);
+                    const doneAt = Date.now();
+                    const server = this.redis.stream?.remoteAddress;
+                    for (const index of indexes) {
+                        this.records.push({ index, sentAt, doneAt, ok: !refusal, server, ...(refusal ? { error: refusal } : {}) });
                     }
-                    this.records.push({
-                        index,
-                        sentAt,
-                        doneAt: Date.now(),
-                        ok,
-                        server: this.redis.stream?.remoteAddress,
-                        ...(ok ? {} : { error: "WAIT: no replica" }),
-                    });
                 } catch (error) {
                     const server = this.redis.stream?.remoteAddress ?? "no connection";
-                    this.records.push({
-                        index,
-                        sentAt,
-                        doneAt: Date.now(),
-                        ok: false,
-                        error: `${(error as Error).message} (${server}, ${this.redis.status})`,
-                    });
+                    const doneAt = Date.now();
+                    for (const index of indexes) {
+                        this.records.push({
+                            index,
+                            sentAt,
+                            doneAt,
+                            ok: false,
+                            error: `${(error as Error).message} (${server}, ${this.redis.status})`,
+                        });
+                    }
                     if (this.redis.status === "end") {
                         // ioredis without resending can end its connection for good while the
                         // Sentinels switch masters; an application would connect again, as here.
@@ -202,6 +200,36 @@ export class AckedWriter {
                 }
             }
         })();
+    }
+
+    /**
+     * Sends one round of writes and the command that confirms them, in one pipeline (so that they
+     * reach the same connection, in order). Resolves to why they are not acknowledged, if so.
+     */
+    private async writeRound(indexes: number[]): Promise<string | undefined> {
+        const ack = this.acknowledgement;
+        if (ack.kind === "master") {
+            await this.redis.set(`${this.prefix}:${indexes[0]}`, String(indexes[0]));
+            return undefined;
+        }
+        const pipeline = this.redis.pipeline();
+        indexes.forEach((index) => pipeline.set(`${this.prefix}:${index}`, String(index)));
+        if (ack.kind === "replicas") {
+            pipeline.wait(ack.replicas, ack.timeoutMs);
+        } else {
+            pipeline.call("WAITAOF", ack.local, ack.replicas, ack.timeoutMs);
+        }
+        const results = await pipeline.exec();
+        const failure = results?.find(([error]) => error);
+        if (!results || failure) {
+            throw failure?.[0] ?? new Error("pipeline discarded");
+        }
+        const confirmed = results[results.length - 1][1];
+        if (ack.kind === "replicas") {
+            return (confirmed as number) >= ack.replicas ? undefined : "WAIT: no replica";
+        }
+        const [local, replicas] = confirmed as [number, number];
+        return local >= ack.local && replicas >= ack.replicas ? undefined : `WAITAOF: fsynced locally ${local}, on ${replicas} replicas`;
     }
 
     async stop(): Promise<void> {
