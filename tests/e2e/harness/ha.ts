@@ -303,11 +303,24 @@ export class SentinelDeployment {
         const objects = await this.renderCurrent();
         const at = Date.now();
         await this.cluster.apply(objects);
-        // A new pod's name is resolved only once its Service exists: asked before, the cluster
-        // DNS caches "no such name" for 30 s, and Sentinels that learn of a failover to that pod
-        // in that time keep the old master (see outvoted_by in scripts/lib/sentinel.sh).
-        this.pods().forEach((pod) => this.dns.watch(this.hostOf(pod)));
+        // A new pod's name is resolved only once the pod runs. Asked before the cluster DNS has
+        // seen the pod's new Service (it watches the API, and lags on a busy machine), the name
+        // answers "no such name", which the cluster DNS then caches for 30 s, for every pod: the
+        // Sentinels could not resolve the new pod in that time (in one run, 874 failed lookups of
+        // ha-4 over 25 s, and a handover that promoted nothing). The pod's own components
+        // announce its name before it runs, so this client never asks first.
+        const watched = this.pods()
+            .filter((pod) => !this.dns.watches(this.hostOf(pod)))
+            .map((pod) =>
+                waitFor(
+                    async () => ((await this.cluster.pod(this.namespace, pod))?.status?.phase === "Running" ? true : undefined),
+                    600000,
+                    `${pod} running`,
+                    250,
+                ).then(() => this.dns.watch(this.hostOf(pod))),
+            );
         await this.cluster.waitStatefulSetReady(this.namespace, this.name, 600000);
+        await Promise.all(watched);
         const key = (object: KubeObject) => `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
         const kept = new Set(objects.map(key));
         const removed = this.applied.filter(

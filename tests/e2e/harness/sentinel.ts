@@ -29,6 +29,11 @@ export class ClusterDns {
         this.names.add(name);
     }
 
+    /** Whether `name` is resolved at each refresh. */
+    watches(name: string): boolean {
+        return this.names.has(name);
+    }
+
     async start(intervalMs = 200): Promise<void> {
         await this.refresh();
         const loop = () => {
