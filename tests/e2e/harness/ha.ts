@@ -53,7 +53,7 @@ export interface FaultOptions {
     /**
      * Every server crashes at once (a power cut). WAIT 1 confirms that a replica received a write,
      * not that any server wrote it to its append-only file: with `appendfsync everysec` a server
-     * holds those file writes back while a slow fsync runs (up to 2 s), so a crash of every server
+     * holds those file writes back while its background fsync runs (up to 2 s), so a crash of every server
      * at once can take such a write from all of them. The WAIT-acknowledged writes lost are then
      * counted, not asserted; the WAITAOF-acknowledged ones are asserted present, as in every case.
      */
@@ -307,8 +307,9 @@ export class SentinelDeployment {
         // seen the pod's new Service (it watches the API, and lags on a busy machine), the name
         // answers "no such name", which the cluster DNS then caches for 30 s, for every pod: the
         // Sentinels could not resolve the new pod in that time (in one run, 874 failed lookups of
-        // ha-4 over 25 s, and a handover that promoted nothing). The pod's own components
-        // announce its name before it runs, so this client never asks first.
+        // ha-4 over 25 s; a Sentinel that could not resolve ha-4 once a handover had promoted it
+        // made it a replica of the old master again, and writes it had taken were lost). The
+        // pod's own components announce its name before it runs, so this client never asks first.
         const watched = this.pods()
             .filter((pod) => !this.dns.watches(this.hostOf(pod)))
             .map((pod) =>
