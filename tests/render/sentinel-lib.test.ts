@@ -19,7 +19,7 @@ const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
  * What the pods of one deployment answer: for each pod, the master its Sentinel names and its
  * server's INFO replication; a pod left out answers nothing.
  */
-type Pods = Record<number, { sentinelNames?: number; replication?: string; infoReadAges?: number[] }>;
+type Pods = Record<number, { sentinelNames?: number; replication?: string; infoReadAges?: number[]; promoting?: number }>;
 
 const MASTER = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
 /** INFO replication of a replica of the pod `master`. */
@@ -63,9 +63,12 @@ function writeReplies(dir: string, pods: Pods): void {
         if (pod.replication) {
             reply(ordinal, REDIS_PORT, "info replication", pod.replication);
         }
-        if (pod.infoReadAges) {
-            // SENTINEL REPLICAS as redis-cli prints it to a pipe: one line per field and value.
-            const replicas = pod.infoReadAges.map((age, i) => ["name", `${host(10 + i)}:${REDIS_PORT}`, "info-refresh", String(age)]);
+        // SENTINEL REPLICAS as redis-cli prints it to a pipe: one line per field and value.
+        const replicas = (pod.infoReadAges ?? []).map((age, i) => ["name", `${host(10 + i)}:${REDIS_PORT}`, "info-refresh", String(age)]);
+        if (pod.promoting !== undefined) {
+            replicas.push(["name", `${host(pod.promoting)}:${REDIS_PORT}`, "ip", host(pod.promoting), "flags", "slave,promoted"]);
+        }
+        if (replicas.length > 0) {
             reply(ordinal, SENTINEL_PORT, `sentinel replicas ${MASTER_NAME}`, replicas.flat().join("\n") + "\n");
         }
     }
@@ -171,6 +174,43 @@ describe("lib-sentinel.sh: a Sentinel stuck on the old master (outvoted_by)", fu
             undefined,
         );
         assert.equal(outvotedBy(3, 2, 0, { ...pods, 1: { sentinelNames: 1 } }), undefined, "the agreed master does not answer");
+    });
+});
+
+describe("lib-sentinel.sh: the server that replaces this pod's master (successor)", function () {
+    this.timeout(20000);
+    const successor = (pods: Pods, self = 0) => runLib(3, self, pods, "successor");
+
+    it("is the replica a Sentinel is promoting, as soon as it runs as the master", () => {
+        const pods: Pods = {
+            0: { sentinelNames: 0, replication: MASTER },
+            1: { sentinelNames: 0, replication: MASTER },
+            2: { sentinelNames: 0, replication: replicaOf(0), promoting: 1 },
+        };
+        assert.equal(successor(pods), host(1));
+        assert.equal(successor({ ...pods, 1: { sentinelNames: 0, replication: replicaOf(0) } }), undefined, "not promoted yet");
+        assert.equal(successor({ ...pods, 1: { sentinelNames: 0 } }), undefined, "it does not answer");
+    });
+
+    it("is the master a majority of the Sentinels name, while another still names this pod's server", () => {
+        // cache-2's Sentinel missed the new master's name.
+        const pods: Pods = {
+            0: { sentinelNames: 1, replication: MASTER },
+            1: { sentinelNames: 1, replication: MASTER },
+            2: { sentinelNames: 0, replication: replicaOf(1) },
+        };
+        assert.equal(successor(pods), host(1));
+        assert.equal(successor({ ...pods, 0: { replication: MASTER } }), undefined, "one of three names it");
+    });
+
+    it("is never this pod's own server, nor anyone while the Sentinels name this one", () => {
+        const pods: Pods = {
+            0: { sentinelNames: 0, replication: MASTER },
+            1: { sentinelNames: 0, replication: replicaOf(0) },
+            2: { sentinelNames: 1, replication: MASTER },
+        };
+        assert.equal(successor(pods), undefined, "cache-2 runs as a master too, but only one Sentinel names another");
+        assert.equal(successor({ ...pods, 1: { sentinelNames: 0, replication: replicaOf(0), promoting: 0 } }), undefined);
     });
 });
 

@@ -76,8 +76,9 @@ export const FENCE_RESOURCES = {
 /**
  * The fence: a sidecar that detaches the pod's server, while it is a replica, from a master that
  * stopped answering, before the Sentinels can promote another server, so that a master resuming
- * after the promotion finds no replica to confirm its writes (scripts/server/fence.sh). The
- * kubelet restarts it if it ends; it holds no state.
+ * after the promotion finds no replica to confirm its writes; and, while it is the master, steps
+ * it down the moment another server replaces it (scripts/server/fence.sh). The kubelet restarts it
+ * if it ends; it holds no state.
  */
 export function fenceContainer(settings: RedisSettings, env: EnvVar[]) {
     return scriptSidecar(settings, {

@@ -80,12 +80,18 @@ server_run_id() {
     redis_cli "$1" info server | tr -d '\r' | awk -F: '$1 == "run_id" { print $2 }'
 }
 
+# stopping SECONDS: the server this container runs is stopping (its preStop hook wrote its run_id
+# to STOPPING_MARK).
+stopping() {
+    [ -s "$STOPPING_MARK" ] && [ "$(cat "$STOPPING_MARK")" = "$(server_run_id "$1")" ]
+}
+
 # promotable_once_synchronised SECONDS: a replica starts with replica-priority 0 (Sentinel never
 # promotes it; see role.sh); once its link to the master is up and the first synchronisation is
 # done, it becomes eligible (priority 100), unless it is stopping (STOPPING_MARK). A server that is
 # not such a replica is left alone.
 promotable_once_synchronised() {
-    if [ -s "$STOPPING_MARK" ] && [ "$(cat "$STOPPING_MARK")" = "$(server_run_id "$1")" ]; then
+    if stopping "$1"; then
         return 0
     fi
     sync_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0

@@ -288,33 +288,71 @@ sentinel_votes() {
             END { print settled + 0, named + 0, answers + 0, int(total / 2) + 1 }'
 }
 
-# promoted_by_a_sentinel HOST: a Sentinel lists HOST among the replicas it is promoting (the flag
-# "promoted": the elected leader of a failover in progress, after it sent REPLICAOF NO ONE).
-promoted_by_a_sentinel() {
+# promoted_hosts: one line for each replica a Sentinel is promoting (the flag "promoted": the
+# elected leader of a failover in progress, after it sent REPLICAOF NO ONE).
+promoted_hosts() {
     ask_every "$SENTINEL_PORT" sentinel replicas "$MASTER_NAME" |
-        awk -F '\t' -v host="$1" '
+        awk -F '\t' '
             {
                 n = split($2, words, " ")
                 ip = ""
                 for (i = 1; i < n; i++) {
                     if (words[i] == "ip") ip = words[i + 1]
-                    if (words[i] == "flags" && ip == host && words[i + 1] ~ /(^|,)promoted(,|$)/) found = 1
+                    if (words[i] == "flags" && words[i + 1] ~ /(^|,)promoted(,|$)/) print ip
                 }
-            }
-            END { exit found ? 0 : 1 }'
+            }' | sort -u
 }
 
-# others_agree_on: the master that a majority of all the Sentinels name, counting the Sentinels
-# of the other pods only; nothing when no server has such a majority. Not every other Sentinel
-# need agree: several Sentinels can miss the new master's name at once (see outvoted_by), and each
-# must be repaired while the others are still stuck.
-others_agree_on() {
+# promoted_by_a_sentinel HOST: a Sentinel is promoting HOST (see promoted_hosts).
+promoted_by_a_sentinel() {
+    promoted_hosts | grep -qxF "$1"
+}
+
+# majority_master [others]: the master that a majority of all the Sentinels name; nothing when no
+# server has such a majority. With "others", only the Sentinels of the other pods count towards
+# it (still a majority of all the Sentinels): not every other one need agree, since several
+# Sentinels can miss the new master's name at once (see outvoted_by), and each must be repaired
+# while the others are still stuck.
+majority_master() {
     # shellcheck disable=SC2086 # counting the words
     total=$(set -- $PEER_HOSTS && echo $#)
     ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
-        awk -F '\t' -v self="$SELF_HOST" -v total="$total" '
-            $1 != self { split($2, reply, " "); if (reply[1] != "") named[reply[1]]++ }
+        awk -F '\t' -v self="$SELF_HOST" -v others="${1:-}" -v total="$total" '
+            others == "" || $1 != self { split($2, reply, " "); if (reply[1] != "") named[reply[1]]++ }
             END { for (host in named) if (named[host] >= int(total / 2) + 1) print host }'
+}
+
+# DETACHED_PORT: no pod listens on port 1 (tcpmux). A server pointed at that port of a host
+# (REPLICAOF HOST 1) is a replica attached to nothing: it keeps its data, its replication ID and
+# offset, accepts and confirms no write, and continues without a full synchronisation from
+# whichever server it is pointed at next (by the fence, or by the Sentinels).
+DETACHED_PORT=1
+
+# detach_from HOST: this pod's server becomes a replica of HOST attached to nothing (see
+# DETACHED_PORT), whatever it was: a replica that stops following a silent master (fence.sh), or
+# a master that has been replaced (see successor).
+detach_from() {
+    redis_cli 1 replicaof "$1" "$DETACHED_PORT" > /dev/null 2>&1
+}
+
+# successor: the server of another pod that replaces this pod's as the master: it runs as the
+# master, and a Sentinel is promoting it or a majority of all the Sentinels name it. Nothing until
+# then.
+#
+# Why this pod's server must then stop reporting the role master at once: a Sentinel that missed
+# the new master's name (see outvoted_by) still monitors this server, and while this server looks
+# like a sound master to it, it reconfigures the new master as a replica of this one as soon as
+# the new one has reported the role master for four of its publish periods (2 s here). The new
+# master then resynchronises from this server and loses every write it took, those that WAIT
+# confirmed too. A master that reports the role of a replica is no sound master to it.
+successor() {
+    for candidate in $(promoted_hosts) $(majority_master); do
+        if [ "$candidate" != "$SELF_HOST" ] && [ "$(server_role "$candidate")" = master ]; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    return 1
 }
 
 # outvoted_by NAMED: when this pod's Sentinel names NAMED the master, which does not run as one,
@@ -327,7 +365,7 @@ others_agree_on() {
 # correct it again. With five Sentinels, two stuck so are too few to fail over (quorum 3) and
 # stay so for good unless repaired.
 outvoted_by() {
-    agreed=$(others_agree_on)
+    agreed=$(majority_master others)
     [ -n "$agreed" ] && [ "$agreed" != "$1" ] || return 1
     [ "$(server_role "$agreed")" = master ] || return 1
     [ "$(server_role "$1")" != master ] || return 1

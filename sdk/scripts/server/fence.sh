@@ -13,13 +13,18 @@
 #
 # So a replica detaches from a master that has not answered for $FENCE_AFTER_MILLISECONDS (shorter
 # than down-after, so that it is detached before any Sentinel can find the master down, let alone
-# promote another server). It detaches by pointing its replication at port $FENCE_PORT of the same
-# host, where nothing listens: it keeps its data, its replication ID and offset, stays eligible
-# for promotion, and continues without a full resynchronisation from whichever server it is
-# pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms, each PING given
+# promote another server). It detaches by pointing its replication at a port of the same host
+# where nothing listens (detach_from in lib-sentinel.sh): it keeps its data, its replication ID and
+# offset, stays eligible for promotion, and continues without a full resynchronisation from
+# whichever server it is pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms, each PING given
 # no longer than what is left of the delay (at least 100 ms), so that it acts within about 100 ms
 # of it, and reads its own server's state once a second. A master without attached replicas
 # confirms no write (WAIT) and, with min-replicas-to-write, refuses writes.
+#
+# While its server runs as the master, the fence steps it down the moment another server replaces
+# it (see successor in lib-sentinel.sh: a failover of a master that was frozen, cut off, or asked
+# to stop by hand): it detaches it from the new master, which a Sentinel that missed the new
+# master's name would otherwise turn back into a replica of this one.
 #
 # It attaches again (port $REDIS_PORT) only when the master answers and every answering Sentinel,
 # a majority of them, names that master with no flag but "master": not subjectively or
@@ -36,9 +41,6 @@ set -u
 : "${FENCE_AFTER_MILLISECONDS:?FENCE_AFTER_MILLISECONDS is not set}"
 : "${FENCE_CHECK_MILLISECONDS:?FENCE_CHECK_MILLISECONDS is not set}"
 log_tag=fence
-
-# No pod listens on port 1 (tcpmux): a replica pointed there cannot attach to anything.
-FENCE_PORT=1
 
 # A PING gets at most half the fence delay, at most half a second, and at least 100 ms.
 ping_limit_ms=$((FENCE_AFTER_MILLISECONDS / 2))
@@ -118,8 +120,19 @@ while :; do
             last_address=
             last_heard=$now
         fi
+        if [ "$role" = master ] && successor=$(successor) && detach_from "$successor"; then
+            log "$successor replaces this server as the master: stepped down, detached from it"
+            role=slave
+            host=$successor
+            port=$DETACHED_PORT
+            followed=$host
+            last_address=
+            last_heard=$now
+        fi
         ping_budget 0
-        if [ "$role" = slave ] && [ "$port" = "$FENCE_PORT" ] && answers "$host" "$in_seconds" && settled_on "$host"; then
+        # A server that is stopping stays detached: attached, it would confirm the new master's writes
+        # (WAIT) in its last moments, in place of a replica that stays.
+        if [ "$role" = slave ] && [ "$port" = "$DETACHED_PORT" ] && ! stopping 1 && answers "$host" "$in_seconds" && settled_on "$host"; then
             if redis_cli 1 replicaof "$host" "$REDIS_PORT" > /dev/null 2>&1; then
                 log "$host answers and the Sentinels agree it is the master: attached to it again"
                 port=$REDIS_PORT
@@ -139,9 +152,9 @@ while :; do
             look
             last_look=$(now_ms)
             if [ "$role" = slave ] && [ "$host" = "$followed" ] && [ "$port" = "$REDIS_PORT" ] &&
-                redis_cli 1 replicaof "$host" "$FENCE_PORT" > /dev/null 2>&1; then
+                detach_from "$host"; then
                 log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
-                port=$FENCE_PORT
+                port=$DETACHED_PORT
             fi
         fi
     fi

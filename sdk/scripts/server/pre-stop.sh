@@ -12,9 +12,11 @@
 #   3. the replicas catch up with every write the master accepted (the offsets they report
 #      reach the master's), for at most $CATCH_UP_SECONDS;
 #   4. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
-#   5. once they name the new master, and it has the replicas it needs to take writes (for at most
-#      $CATCH_UP_SECONDS), the clients are disconnected: a Sentinel-aware client reconnects to the
-#      new master and sends its waiting commands again.
+#   5. the moment the promoted replica runs as the master, this server steps down: it becomes a
+#      replica attached to nothing (see successor in lib-sentinel.sh for why);
+#   6. once a majority of the Sentinels name the new master, and it has the replicas it needs to
+#      take writes (for at most $CATCH_UP_SECONDS), the clients are disconnected: a Sentinel-aware
+#      client reconnects to the new master and sends its waiting commands again.
 # Whatever its role, the server is made unpromotable first. A replica then stops after step 0; so
 # does a master with no replica to hand over to. If the Sentinels promote nobody within
 # $FAILOVER_WAIT_SECONDS, writes resume and the server stops as it would without the hook (the
@@ -135,10 +137,20 @@ reply=$(request_failover "$paused_ms" "$fresh_view_seconds") || true
 requested_ms=$(now_ms)
 log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
+detached=
 while :; do
-    # Once every answering Sentinel names the new master, a client that reconnects finds it.
-    named=$(ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" | awk -F '\t' '{ split($2, a, " "); print a[1] }' | sort -u)
-    if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ] && [ "$(printf '%s\n' "$named" | grep -c '')" -eq 1 ]; then
+    # The moment a Sentinel has promoted a replica, this server stops reporting the role master:
+    # see successor.
+    if [ -z "$detached" ] && promoted=$(successor) && detach_from "$promoted"; then
+        detached=$promoted
+        log "$detached runs as the master $(($(now_ms) - requested_ms)) ms after the request: stepped down, detached from it"
+    fi
+    # Once a majority of the Sentinels name the new master, a client that reconnects finds it: it
+    # asks the Sentinels one after the other, and a Sentinel that still names this server (it missed
+    # the new master's name) sends it here, where it finds a replica and asks again.
+    named=$(majority_master)
+    if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ]; then
+        [ -n "$detached" ] || detach_from "$named" || true
         # Clients that reconnect find the new master taking writes: it refuses them (NOREPLICAS)
         # until enough replicas are attached, which the Sentinels ask of the other replicas only
         # after the promotion. Writes stay paused here meanwhile, for at most $CATCH_UP_SECONDS.
@@ -162,7 +174,11 @@ while :; do
         exit 0
     fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
-        log "no replica was promoted within ${FAILOVER_WAIT_SECONDS}s; resuming writes and stopping"
+        if [ -n "$detached" ]; then
+            log "no majority of the Sentinels named $detached the master within ${FAILOVER_WAIT_SECONDS}s; stopping as its detached replica"
+        else
+            log "no replica was promoted within ${FAILOVER_WAIT_SECONDS}s; resuming writes and stopping"
+        fi
         redis_cli 2 client unpause > /dev/null || true
         exit 0
     fi
