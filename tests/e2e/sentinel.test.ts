@@ -4,6 +4,7 @@ import Redis from "ioredis";
 import { requireCluster } from "../support/cluster";
 import {
     Cluster,
+    directClient,
     FaultResult,
     faultLeftovers,
     Faults,
@@ -167,6 +168,65 @@ describe("mode sentinel on the local cluster", function () {
     it("fails over when the master's container crashes, losing no acknowledged write", () => crashCase(ha, "crash"));
 
     it("hands the master over before a graceful delete: writes pause, none fails", () => handoverCase(ha, "graceful delete"));
+
+    it("hands the master over while a replica's Sentinel resolves no name, and that Sentinel never turns the new master back into a replica", async () => {
+        // The blind Sentinel misses the new master's name and keeps the old master, and would make
+        // the new master a replica of the old one 2 s after the promotion, were the old master
+        // still reporting the role master (see successor in scripts/lib/sentinel.sh).
+        let at = 0;
+        let promoted = "";
+        let blind = "";
+        const result = await ha.throughFault("handover, a Sentinel resolving no name", async (master) => {
+            const ips = await ha.podIPs();
+            [promoted, blind] = ha.pods().filter((pod) => pod !== master);
+            // The Sentinels promote the eligible replica of the lowest priority: not the blind pod's server.
+            const blindServer = directClient(ips[blind], ha.password);
+            try {
+                await blindServer.config("SET", "replica-priority", "200");
+            } finally {
+                blindServer.disconnect();
+            }
+            const { restore } = await faults.breakLookups(NAMESPACE, blind, "sentinel");
+            const oldUid = (await cluster.pod(NAMESPACE, master))?.metadata.uid;
+            at = Date.now();
+            await cluster.deletePod(NAMESPACE, master);
+            await waitFor(
+                async () => (await sentinelMaster(ips[promoted], ha.password, NAME)) === ha.hostOf(promoted),
+                60000,
+                `the Sentinels naming ${promoted}`,
+            );
+            // Lookups come back once the old master's pod runs again: seconds after the promotion.
+            await waitFor(
+                async () => {
+                    const pod = await cluster.pod(NAMESPACE, master);
+                    return pod !== undefined && pod.metadata.uid !== oldUid && pod.status?.phase === "Running";
+                },
+                120000,
+                `${master} recreated`,
+            );
+            restore();
+            return at;
+        });
+        report(result);
+        const failedLookups = ha.countLogLines("sentinel", "Failed to resolve hostname", at);
+        measure("handover, a Sentinel resolving no name: lookups the Sentinels failed", failedLookups);
+        assert.ok(failedLookups > 0, `${blind}'s Sentinel failed to resolve the new master's name`);
+        assert.equal(
+            ha.countLogLines("sentinel", new RegExp(`\\+convert-to-slave slave ${ha.hostOf(promoted).replace(/\./g, "\\.")}\\b`), at),
+            0,
+            "no Sentinel turned the new master back into a replica",
+        );
+        assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
+        assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
+        // The blind pod's server was made the least eligible; the next cases find it as every other.
+        const ips = await ha.podIPs();
+        const blindServer = directClient(ips[blind], ha.password);
+        try {
+            await blindServer.config("SET", "replica-priority", "100");
+        } finally {
+            blindServer.disconnect();
+        }
+    });
 
     it("rolls a configuration change through the pods one at a time, handing the master over before it stops: none fails", async () => {
         const result = await ha.throughFault("rolling update", async () => {

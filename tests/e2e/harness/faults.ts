@@ -142,6 +142,21 @@ function startTime(pid: number): number {
     return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
 }
 
+/**
+ * What undoes a fault done to the process `pid`: runs `action` once at most, and only while that
+ * process still runs (the same PID and start time: a PID is reused after a restart).
+ */
+function undoOnce(pid: number, action: () => void): () => void {
+    const started = startTime(pid);
+    let done = false;
+    return () => {
+        if (!done && fs.existsSync(`/proc/${pid}/stat`) && startTime(pid) === started) {
+            action();
+        }
+        done = true;
+    };
+}
+
 function parentPid(pid: number): number {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
@@ -251,15 +266,7 @@ export class Faults {
      */
     async hangContainer(namespace: string, pod: string, container: string): Promise<{ resume: () => void }> {
         const pid = await this.containerMainPid(namespace, pod, container);
-        const start = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[21];
-        let resumed = false;
-        const resume = () => {
-            // Only the same process (PID and start time): the PID may be reused after a restart.
-            if (!resumed && fs.existsSync(`/proc/${pid}/stat`) && fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[21] === start) {
-                process.kill(pid, "SIGCONT");
-            }
-            resumed = true;
-        };
+        const resume = undoOnce(pid, () => process.kill(pid, "SIGCONT"));
         this.onUndo(`SIGCONT ${pid}`, resume);
         process.kill(pid, "SIGSTOP");
         return { resume };
@@ -282,6 +289,24 @@ export class Faults {
         this.onUndo(`thaw ${cgroup}`, thaw);
         await setFrozen(cgroup, true);
         return { thaw };
+    }
+
+    /**
+     * Makes every name lookup of one container fail at once, as a DNS server that refuses or a
+     * lost answer makes it fail (the other containers of its pod still resolve): inside the
+     * container's own mount and PID namespaces, /dev/null is mounted over /etc/resolv.conf. The resolver
+     * (glibc reads the file again when it changes) then asks 127.0.0.1, where nothing listens in
+     * the pod, and gets a refusal. Undone by unmounting it; a restart of the container undoes it too
+     * (a new container, a new mount namespace).
+     */
+    async breakLookups(namespace: string, pod: string, container: string): Promise<{ restore: () => void }> {
+        const pid = await this.containerMainPid(namespace, pod, container);
+        const inMounts = (...argv: string[]) =>
+            execFileSync("nsenter", ["-t", String(pid), "-m", "-p", "--", ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+        const restore = undoOnce(pid, () => inMounts("umount", "/etc/resolv.conf"));
+        this.onUndo(`restore the lookups of ${namespace}/${pod}/${container}`, restore);
+        inMounts("mount", "--bind", "/dev/null", "/etc/resolv.conf");
+        return { restore };
     }
 
     // ---- the whole cluster ----

@@ -459,13 +459,13 @@ export class SentinelDeployment {
         return this.countLogLines("fence", ": detached from it", sinceMs);
     }
 
-    /** Lines containing `text` that a container of the running pods logged since `sinceMs`, over its restarts. */
-    countLogLines(container: string, text: string, sinceMs: number): number {
+    /** Lines containing `text` (or matching it) that a container of the running pods logged since `sinceMs`, over its restarts. */
+    countLogLines(container: string, text: string | RegExp, sinceMs: number): number {
         let count = 0;
         for (const pod of this.pods()) {
             for (const previous of [true, false]) {
                 const log = this.containerLog(pod, container, previous, sinceMs) ?? "";
-                count += log.split("\n").filter((line) => line.includes(text)).length;
+                count += log.split("\n").filter((line) => (typeof text === "string" ? line.includes(text) : text.test(line))).length;
             }
         }
         return count;
