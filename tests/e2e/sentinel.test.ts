@@ -87,6 +87,48 @@ async function handoverCase(ha: SentinelDeployment, label: string): Promise<void
     assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
 }
 
+/** One replica's Sentinel that resolves no name, beside the master (see `blindSentinelBeside`). */
+interface BlindSentinel {
+    /** The replica the Sentinels promote. */
+    promoted: string;
+    /** The other replica, whose Sentinel resolves no name. */
+    blind: string;
+    restoreLookups(): void;
+    /** Makes the blind pod's server as eligible for promotion as every other again. */
+    restoreEligibility(): Promise<void>;
+}
+
+/**
+ * Makes one replica's Sentinel refuse every lookup (`Faults.breakLookups`), and that replica the
+ * least eligible for promotion (replica-priority 200), so that the Sentinels promote the other
+ * one. At the next failover the blind Sentinel misses the new master's name and keeps the old
+ * master; it would make the new master a replica of the old one 2 s after the promotion, were the
+ * old master still reporting the role master (see successor in scripts/lib/sentinel.sh).
+ */
+async function blindSentinelBeside(ha: SentinelDeployment, master: string): Promise<BlindSentinel> {
+    const [promoted, blind] = ha.pods().filter((pod) => pod !== master);
+    const setPriority = async (priority: number) => {
+        const server = directClient((await ha.podIPs())[blind], ha.password);
+        try {
+            await server.config("SET", "replica-priority", String(priority));
+        } finally {
+            server.disconnect();
+        }
+    };
+    await setPriority(200);
+    const { restore } = await ha.faults.breakLookups(ha.namespace, blind, "sentinel");
+    return { promoted, blind, restoreLookups: restore, restoreEligibility: () => setPriority(100) };
+}
+
+/** The blind Sentinel missed names since `at`, and no Sentinel turned the promoted server back into a replica. */
+function assertNotTurnedBack(ha: SentinelDeployment, label: string, { promoted, blind }: BlindSentinel, at: number): void {
+    const failedLookups = ha.countLogLines("sentinel", "Failed to resolve hostname", at);
+    measure(`${label}: lookups the Sentinels failed`, failedLookups);
+    assert.ok(failedLookups > 0, `${blind}'s Sentinel failed to resolve the new master's name`);
+    const turnedBack = new RegExp(`\\+convert-to-slave slave ${ha.hostOf(promoted).replace(/\./g, "\\.")}\\b`);
+    assert.equal(ha.countLogLines("sentinel", turnedBack, at), 0, `no Sentinel turned ${promoted}, the new master, back into a replica`);
+}
+
 describe("mode sentinel on the local cluster", function () {
     this.timeout(900000);
     let cluster: Cluster;
@@ -170,23 +212,12 @@ describe("mode sentinel on the local cluster", function () {
     it("hands the master over before a graceful delete: writes pause, none fails", () => handoverCase(ha, "graceful delete"));
 
     it("hands the master over while a replica's Sentinel resolves no name, and that Sentinel never turns the new master back into a replica", async () => {
-        // The blind Sentinel misses the new master's name and keeps the old master, and would make
-        // the new master a replica of the old one 2 s after the promotion, were the old master
-        // still reporting the role master (see successor in scripts/lib/sentinel.sh).
         let at = 0;
-        let promoted = "";
-        let blind = "";
+        let blind: BlindSentinel | undefined;
         const result = await ha.throughFault("handover, a Sentinel resolving no name", async (master) => {
+            blind = await blindSentinelBeside(ha, master);
+            const { promoted } = blind;
             const ips = await ha.podIPs();
-            [promoted, blind] = ha.pods().filter((pod) => pod !== master);
-            // The Sentinels promote the eligible replica of the lowest priority: not the blind pod's server.
-            const blindServer = directClient(ips[blind], ha.password);
-            try {
-                await blindServer.config("SET", "replica-priority", "200");
-            } finally {
-                blindServer.disconnect();
-            }
-            const { restore } = await faults.breakLookups(NAMESPACE, blind, "sentinel");
             const oldUid = (await cluster.pod(NAMESPACE, master))?.metadata.uid;
             at = Date.now();
             await cluster.deletePod(NAMESPACE, master);
@@ -204,28 +235,14 @@ describe("mode sentinel on the local cluster", function () {
                 120000,
                 `${master} recreated`,
             );
-            restore();
+            blind.restoreLookups();
             return at;
         });
         report(result);
-        const failedLookups = ha.countLogLines("sentinel", "Failed to resolve hostname", at);
-        measure("handover, a Sentinel resolving no name: lookups the Sentinels failed", failedLookups);
-        assert.ok(failedLookups > 0, `${blind}'s Sentinel failed to resolve the new master's name`);
-        assert.equal(
-            ha.countLogLines("sentinel", new RegExp(`\\+convert-to-slave slave ${ha.hostOf(promoted).replace(/\./g, "\\.")}\\b`), at),
-            0,
-            "no Sentinel turned the new master back into a replica",
-        );
+        assertNotTurnedBack(ha, result.label, blind as BlindSentinel, at);
         assert.equal(result.failedPlainWrites, 0, "a client that resends saw no failed write");
         assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
-        // The blind pod's server was made the least eligible; the next cases find it as every other.
-        const ips = await ha.podIPs();
-        const blindServer = directClient(ips[blind], ha.password);
-        try {
-            await blindServer.config("SET", "replica-priority", "100");
-        } finally {
-            blindServer.disconnect();
-        }
+        await (blind as BlindSentinel).restoreEligibility();
     });
 
     it("rolls a configuration change through the pods one at a time, handing the master over before it stops: none fails", async () => {
@@ -290,6 +307,33 @@ describe("mode sentinel on the local cluster", function () {
         const detached = ha.fenceDetachments(at);
         measure("freeze: replicas the fence detached from the frozen master", detached);
         assert.ok(detached >= 1, "a replica's fence detached it from the frozen master before the failover");
+    });
+
+    it("steps a frozen master down once thawed after a failover, while a replica's Sentinel resolves no name", async () => {
+        // Thawed, the old master reports the role master again until its fence steps it down; the
+        // blind Sentinel, which kept it, would meanwhile turn the new master back into its replica.
+        let at = 0;
+        let blind: BlindSentinel | undefined;
+        const result = await ha.throughFault("freeze, a Sentinel resolving no name", async (master) => {
+            blind = await blindSentinelBeside(ha, master);
+            const { promoted } = blind;
+            const ips = await ha.podIPs();
+            at = Date.now();
+            const { resume } = await faults.hangContainer(NAMESPACE, master, "redis");
+            await waitFor(
+                async () => (await sentinelMaster(ips[promoted], ha.password, NAME)) === ha.hostOf(promoted),
+                60000,
+                `the Sentinels naming ${promoted}`,
+            );
+            resume();
+            await waitFor(async () => (await replicationOf(ips[master], ha.password)).role === "slave", 30000, `${master} a replica again`);
+            blind.restoreLookups();
+            return at;
+        });
+        report(result);
+        measure(`${result.label}: masters their fence stepped down`, ha.countLogLines("fence", "replaces this server as the master", at));
+        assertNotTurnedBack(ha, result.label, blind as BlindSentinel, at);
+        await (blind as BlindSentinel).restoreEligibility();
     });
 
     it("fails over when the master's node is lost (silence; its pod stays until the node returns)", async () => {

@@ -19,7 +19,10 @@ const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
  * What the pods of one deployment answer: for each pod, the master its Sentinel names and its
  * server's INFO replication; a pod left out answers nothing.
  */
-type Pods = Record<number, { sentinelNames?: number; replication?: string; infoReadAges?: number[]; promoting?: number }>;
+type Pods = Record<
+    number,
+    { sentinelNames?: number; configEpoch?: number; replication?: string; infoReadAges?: number[]; promoting?: number }
+>;
 
 const MASTER = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
 /** INFO replication of a replica of the pod `master`. */
@@ -59,6 +62,10 @@ function writeReplies(dir: string, pods: Pods): void {
     for (const [ordinal, pod] of Object.entries(pods).map(([key, value]) => [Number(key), value] as const)) {
         if (pod.sentinelNames !== undefined) {
             reply(ordinal, SENTINEL_PORT, `sentinel get-master-addr-by-name ${MASTER_NAME}`, `${host(pod.sentinelNames)}\n${REDIS_PORT}\n`);
+            // SENTINEL MASTER, some of its fields; the configuration's epoch is 1 unless given.
+            const master = ["name", MASTER_NAME, "ip", host(pod.sentinelNames), "port", String(REDIS_PORT), "runid", "", "flags", "master"];
+            master.push("config-epoch", String(pod.configEpoch ?? 1), "num-slaves", "2");
+            reply(ordinal, SENTINEL_PORT, `sentinel master ${MASTER_NAME}`, master.join("\n") + "\n");
         }
         if (pod.replication) {
             reply(ordinal, REDIS_PORT, "info replication", pod.replication);
@@ -88,6 +95,11 @@ function runLibWith(env: NodeJS.ProcessEnv, size: number, self: number, pods: Po
     const replies = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-lib-"));
     try {
         writeReplies(replies, pods);
+        // What the pod's own server answers (redis_cli asks 127.0.0.1).
+        if (pods[self]?.replication) {
+            fs.mkdirSync(path.join(replies, "127.0.0.1", String(REDIS_PORT)), { recursive: true });
+            fs.writeFileSync(path.join(replies, "127.0.0.1", String(REDIS_PORT), "info replication"), pods[self].replication as string);
+        }
         const result = spawnSync(
             "sh",
             [
@@ -177,14 +189,20 @@ describe("lib-sentinel.sh: a Sentinel stuck on the old master (outvoted_by)", fu
     });
 });
 
+/** INFO replication of a master whose replication ID is `id`, and whose previous one is `previous`. */
+function masterOf(id: string, previous = "0".repeat(40)): string {
+    return ["# Replication", "role:master", "connected_slaves:1", `master_replid:${id}`, `master_replid2:${previous}`, ""].join("\r\n");
+}
+const [OLD_ID, NEW_ID, OLDER_ID] = ["a", "b", "c"].map((letter) => letter.repeat(40));
+
 describe("lib-sentinel.sh: the server that replaces this pod's master (successor)", function () {
     this.timeout(20000);
     const successor = (pods: Pods, self = 0) => runLib(3, self, pods, "successor");
 
-    it("is the replica a Sentinel is promoting, as soon as it runs as the master", () => {
+    it("is the replica a Sentinel is promoting, once it runs as the master with this server's history", () => {
         const pods: Pods = {
-            0: { sentinelNames: 0, replication: MASTER },
-            1: { sentinelNames: 0, replication: MASTER },
+            0: { sentinelNames: 0, replication: masterOf(OLD_ID) },
+            1: { sentinelNames: 0, replication: masterOf(NEW_ID, OLD_ID) },
             2: { sentinelNames: 0, replication: replicaOf(0), promoting: 1 },
         };
         assert.equal(successor(pods), host(1));
@@ -192,25 +210,50 @@ describe("lib-sentinel.sh: the server that replaces this pod's master (successor
         assert.equal(successor({ ...pods, 1: { sentinelNames: 0 } }), undefined, "it does not answer");
     });
 
-    it("is the master a majority of the Sentinels name, while another still names this pod's server", () => {
-        // cache-2's Sentinel missed the new master's name.
+    it("is the master a Sentinel names, while the others still name this server", () => {
         const pods: Pods = {
-            0: { sentinelNames: 1, replication: MASTER },
-            1: { sentinelNames: 1, replication: MASTER },
+            0: { sentinelNames: 0, replication: masterOf(OLD_ID) },
+            1: { sentinelNames: 1, configEpoch: 2, replication: masterOf(NEW_ID, OLD_ID) },
             2: { sentinelNames: 0, replication: replicaOf(1) },
         };
         assert.equal(successor(pods), host(1));
-        assert.equal(successor({ ...pods, 0: { replication: MASTER } }), undefined, "one of three names it");
+        assert.equal(successor({ ...pods, 1: { replication: masterOf(NEW_ID, OLD_ID) } }), undefined, "no Sentinel names it");
     });
 
-    it("is never this pod's own server, nor anyone while the Sentinels name this one", () => {
+    it("is never the master this server took over from, whatever the Sentinels name", () => {
+        // A moment after a failover, the old master (cache-0) runs again, thawed; two Sentinels
+        // still name it, one of them in the newest configuration (it missed the new master's name).
         const pods: Pods = {
-            0: { sentinelNames: 0, replication: MASTER },
-            1: { sentinelNames: 0, replication: replicaOf(0) },
-            2: { sentinelNames: 1, replication: MASTER },
+            0: { sentinelNames: 0, configEpoch: 2, replication: masterOf(OLD_ID, OLDER_ID) },
+            1: { sentinelNames: 1, configEpoch: 2, replication: masterOf(NEW_ID, OLD_ID) },
+            2: { sentinelNames: 0, replication: replicaOf(1) },
         };
-        assert.equal(successor(pods), undefined, "cache-2 runs as a master too, but only one Sentinel names another");
-        assert.equal(successor({ ...pods, 1: { sentinelNames: 0, replication: replicaOf(0), promoting: 0 } }), undefined);
+        assert.equal(successor(pods, 1), undefined, "the new master does not step down for the old one");
+        assert.equal(successor(pods, 0), host(1), "the old master steps down for the new one");
+    });
+
+    it("is nobody while this pod's server is a replica, or another master does not continue its history", () => {
+        const pods: Pods = {
+            0: { sentinelNames: 1, replication: replicaOf(1) },
+            1: { sentinelNames: 1, replication: masterOf(NEW_ID, OLD_ID) },
+            2: { sentinelNames: 1, replication: replicaOf(1) },
+        };
+        assert.equal(successor(pods), undefined, "a replica");
+        assert.equal(successor({ ...pods, 0: { sentinelNames: 1, replication: masterOf(OLDER_ID) } }), undefined, "two unrelated masters");
+    });
+});
+
+describe("lib-sentinel.sh: the master a majority of the Sentinels name (majority_master)", function () {
+    this.timeout(20000);
+
+    it("is named by a majority of all the Sentinels, in the newest configuration one of them holds", () => {
+        // A moment after a failover: cache-2's Sentinel led it and names cache-1 (epoch 2); the
+        // two others have not heard of it yet and name cache-0 (epoch 1).
+        const pods: Pods = { 0: { sentinelNames: 0 }, 1: { sentinelNames: 0 }, 2: { sentinelNames: 1, configEpoch: 2 } };
+        assert.equal(runLib(3, 0, pods, "majority_master"), "", "none");
+        assert.equal(runLib(3, 0, { ...pods, 1: { sentinelNames: 1, configEpoch: 2 } }, "majority_master"), host(1));
+        assert.equal(runLib(3, 0, { 0: { sentinelNames: 0 }, 1: { sentinelNames: 0 } }, "majority_master"), host(0), "two of three");
+        assert.equal(runLib(3, 0, { 0: { sentinelNames: 0 } }, "majority_master"), "", "one of three");
     });
 });
 

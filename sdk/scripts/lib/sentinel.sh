@@ -308,18 +308,33 @@ promoted_by_a_sentinel() {
     promoted_hosts | grep -qxF "$1"
 }
 
-# majority_master [others]: the master that a majority of all the Sentinels name; nothing when no
-# server has such a majority. With "others", only the Sentinels of the other pods count towards
-# it (still a majority of all the Sentinels): not every other one need agree, since several
-# Sentinels can miss the new master's name at once (see outvoted_by), and each must be repaired
-# while the others are still stuck.
+# majority_master [others]: the master that a majority of all the Sentinels name, in the newest
+# configuration any of them holds: a server named only in an older one is none (a moment after a
+# failover, the Sentinels that have not heard of it yet still name the old master, which may be
+# running again). Nothing when no server qualifies. With "others", only the Sentinels of the
+# other pods count, towards a majority of all the Sentinels still: not every other one need
+# agree, since several Sentinels can miss the new master's name at once (see outvoted_by), and
+# each must be repaired while the others are still stuck.
 majority_master() {
     # shellcheck disable=SC2086 # counting the words
     total=$(set -- $PEER_HOSTS && echo $#)
-    ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" |
+    ask_every "$SENTINEL_PORT" sentinel master "$MASTER_NAME" |
         awk -F '\t' -v self="$SELF_HOST" -v others="${1:-}" -v total="$total" '
-            others == "" || $1 != self { split($2, reply, " "); if (reply[1] != "") named[reply[1]]++ }
-            END { for (host in named) if (named[host] >= int(total / 2) + 1) print host }'
+            BEGIN { newest = -1 }
+            others != "" && $1 == self { next }
+            {
+                n = split($2, words, " ")
+                ip = ""; epoch = ""
+                for (i = 1; i < n; i++) {
+                    if (words[i] == "ip" && ip == "") ip = words[i + 1]
+                    if (words[i] == "config-epoch" && epoch == "") epoch = words[i + 1] + 0
+                }
+                if (ip == "" || epoch == "") next
+                named[ip]++
+                if (!(ip in latest) || epoch > latest[ip]) latest[ip] = epoch
+                if (epoch > newest) newest = epoch
+            }
+            END { for (host in named) if (named[host] >= int(total / 2) + 1 && latest[host] == newest) print host }'
 }
 
 # DETACHED_PORT: no pod listens on port 1 (tcpmux). A server pointed at that port of a host
@@ -335,9 +350,12 @@ detach_from() {
     redis_cli 1 replicaof "$1" "$DETACHED_PORT" > /dev/null 2>&1
 }
 
-# successor: the server of another pod that replaces this pod's as the master: it runs as the
-# master, and a Sentinel is promoting it or a majority of all the Sentinels name it. Nothing until
-# then.
+# successor: the server of another pod that has replaced this pod's, a master, as the master: a
+# Sentinel is promoting it or names it, it runs as the master, and it took this server's
+# replication history over (its previous replication ID, master_replid2, is this server's). Nothing
+# until then, and never a server that this one took over from: after a failover, a Sentinel that
+# has not heard of it yet, or one that missed the new master's name, still names the old master,
+# which may run again as one (thawed, a partition healed).
 #
 # Why this pod's server must then stop reporting the role master at once: a Sentinel that missed
 # the new master's name (see outvoted_by) still monitors this server, and while this server looks
@@ -346,8 +364,19 @@ detach_from() {
 # master then resynchronises from this server and loses every write it took, those that WAIT
 # confirmed too. A master that reports the role of a replica is no sound master to it.
 successor() {
-    for candidate in $(promoted_hosts) $(majority_master); do
-        if [ "$candidate" != "$SELF_HOST" ] && [ "$(server_role "$candidate")" = master ]; then
+    own=$(redis_cli 1 info replication 2> /dev/null | tr -d '\r') || return 1
+    case "$own" in *role:master*) ;; *) return 1 ;; esac
+    own_id=$(printf '%s\n' "$own" | awk -F: '$1 == "master_replid" { print $2 }')
+    [ -n "$own_id" ] || return 1
+    candidates=$({
+        promoted_hosts
+        ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" | awk -F '\t' '{ split($2, reply, " "); print reply[1] }'
+    } | sort -u)
+    for candidate in $candidates; do
+        [ "$candidate" != "$SELF_HOST" ] || continue
+        if cli_at "$candidate" "$REDIS_PORT" 1 info replication | tr -d '\r' |
+            awk -F: -v id="$own_id" '$1 == "role" { role = $2 } $1 == "master_replid2" { previous = $2 }
+                END { exit (role == "master" && previous == id) ? 0 : 1 }'; then
             printf '%s\n' "$candidate"
             return 0
         fi

@@ -120,10 +120,10 @@ while :; do
             last_address=
             last_heard=$now
         fi
-        if [ "$role" = master ] && successor=$(successor) && detach_from "$successor"; then
-            log "$successor replaces this server as the master: stepped down, detached from it"
+        if [ "$role" = master ] && replacement=$(successor) && detach_from "$replacement"; then
+            log "$replacement replaces this server as the master: stepped down, detached from it"
             role=slave
-            host=$successor
+            host=$replacement
             port=$DETACHED_PORT
             followed=$host
             last_address=
