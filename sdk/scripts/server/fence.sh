@@ -57,15 +57,18 @@ ping_budget() {
 }
 
 # look: reads this pod's server's replication state into role, host and port (role is empty when
-# it does not answer).
+# it does not answer), and, for a master, into fresh: how many replicas are attached to it and
+# acknowledged its stream within the last 2 s.
 look() {
-    # shellcheck disable=SC2046 # three words
+    # shellcheck disable=SC2046 # four words
     set -- $(redis_cli 1 info replication 2> /dev/null |
         awk -F: '{ sub(/\r$/, "") } $1 == "role" { role = $2 } $1 == "master_host" { host = $2 } $1 == "master_port" { port = $2 }
-            END { if (role != "") print role, host, port }')
+            $1 ~ /^slave[0-9]+$/ && $2 ~ /state=online/ { if (match($2, /lag=[0-9]+/) && substr($2, RSTART + 4, RLENGTH - 4) + 0 <= 2) fresh++ }
+            END { if (role != "") print role, fresh + 0, host, port }')
     role=${1:-}
-    host=${2:-}
-    port=${3:-}
+    fresh=${2:-0}
+    host=${3:-}
+    port=${4:-}
 }
 
 # answers HOST SECONDS: the server at HOST answers a PING within SECONDS (any reply: a loading or
@@ -101,7 +104,10 @@ log "a replica detaches from a master that has not answered for ${FENCE_AFTER_MI
 
 # The server's state is read once a second, and again right before acting on it: the Sentinels
 # may have pointed it at another master, or promoted it, in between.
+# shellcheck disable=SC2086 # counting the words
+other_pods=$(($(set -- $PEER_HOSTS && echo $#) - 1))
 role=
+fresh=0
 host=
 port=
 followed=
@@ -120,7 +126,9 @@ while :; do
             last_address=
             last_heard=$now
         fi
-        if [ "$role" = master ] && replacement=$(successor) && detach_from "$replacement"; then
+        # Another server can have replaced this master only if one of the other pods' servers is no
+        # longer attached to it: the Sentinels are asked only then.
+        if [ "$role" = master ] && [ "$fresh" -lt "$other_pods" ] && replacement=$(successor) && detach_from "$replacement"; then
             log "$replacement replaces this server as the master: stepped down, detached from it"
             role=slave
             host=$replacement
