@@ -16,9 +16,10 @@
 # promote another server). It detaches by pointing its replication at a port of the same host
 # where nothing listens (detach_from in lib-sentinel.sh): it keeps its data, its replication ID and
 # offset, stays eligible for promotion, and continues without a full resynchronisation from
-# whichever server it is pointed at next. The fence pings the master every $FENCE_CHECK_MILLISECONDS ms, each PING given
-# no longer than what is left of the delay (at least 100 ms), so that it acts within about 100 ms
-# of it, and reads its own server's state once a second. A master without attached replicas
+# whichever server it is pointed at next. The fence pings the master every
+# $FENCE_CHECK_MILLISECONDS ms, each PING given no longer than what is left of the delay (at least
+# 100 ms), so that it acts within about 100 ms of it, and reads its own server's state once a
+# second. A master without attached replicas
 # confirms no write (WAIT) and, with min-replicas-to-write, refuses writes.
 #
 # While its server runs as the master, the fence steps it down the moment another server replaces

@@ -148,9 +148,8 @@ while :; do
     # Once a majority of the Sentinels name the new master, a client that reconnects finds it: it
     # asks the Sentinels one after the other, and a Sentinel that still names this server (it missed
     # the new master's name) sends it here, where it finds a replica and asks again.
-    named=$(majority_master)
-    if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ]; then
-        [ -n "$detached" ] || detach_from "$named" || true
+    if [ -n "$detached" ] && [ "$(majority_master)" = "$detached" ]; then
+        named=$detached
         # Clients that reconnect find the new master taking writes: it refuses them (NOREPLICAS)
         # until enough replicas are attached, which the Sentinels ask of the other replicas only
         # after the promotion. Writes stay paused here meanwhile, for at most $CATCH_UP_SECONDS.
