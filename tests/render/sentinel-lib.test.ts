@@ -240,6 +240,14 @@ describe("lib-sentinel.sh: the server that replaces this pod's master (successor
         };
         assert.equal(successor(pods), undefined, "a replica");
         assert.equal(successor({ ...pods, 0: { sentinelNames: 1, replication: masterOf(OLDER_ID) } }), undefined, "two unrelated masters");
+        // A replica that continued this master's history after a partial resynchronisation with
+        // another server carries its ID as its previous one too: it runs as no master.
+        const continued = replicaOf(0).replace("role:slave", `role:slave\r\nmaster_replid:${NEW_ID}\r\nmaster_replid2:${OLD_ID}`);
+        assert.equal(
+            successor({ ...pods, 0: { sentinelNames: 1, replication: masterOf(OLD_ID) }, 1: { sentinelNames: 1, replication: continued } }),
+            undefined,
+            "a replica",
+        );
     });
 });
 

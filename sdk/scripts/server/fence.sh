@@ -58,8 +58,8 @@ ping_budget() {
 }
 
 # look: reads this pod's server's replication state into role, host and port (role is empty when
-# it does not answer), and, for a master, into fresh: how many replicas are attached to it and
-# acknowledged its stream within the last 2 s.
+# it does not answer), and, for a master, into fresh: how many replicas are attached to it with an
+# acknowledgement of its stream at most 2 s old (lag).
 look() {
     # shellcheck disable=SC2046 # four words
     set -- $(redis_cli 1 info replication 2> /dev/null |
@@ -128,8 +128,9 @@ while :; do
             last_heard=$now
         fi
         # Another server can have replaced this master only if one of the other pods' servers is no
-        # longer attached to it: the Sentinels are asked only then.
-        if [ "$role" = master ] && [ "$fresh" -lt "$other_pods" ] && replacement=$(successor) && detach_from "$replacement"; then
+        # longer attached to it: the Sentinels are asked only then. A master that is stopping is
+        # left to its preStop hook, which steps it down itself and then waits for the Sentinels.
+        if [ "$role" = master ] && [ "$fresh" -lt "$other_pods" ] && ! stopping 1 && replacement=$(successor) && detach_from "$replacement"; then
             log "$replacement replaces this server as the master: stepped down, detached from it"
             role=slave
             host=$replacement

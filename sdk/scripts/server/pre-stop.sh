@@ -114,6 +114,11 @@ accepts_writes() {
     [ "${wanted:-0}" -eq 0 ] || [ "${good:-0}" -ge "$wanted" ]
 }
 
+# own_master_host: the server this pod's server replicates from; nothing while it is a master.
+own_master_host() {
+    redis_cli 1 info replication 2> /dev/null | tr -d '\r' | awk -F: '$1 == "master_host" { print $2 }'
+}
+
 # Writes still flowing, the failover request is timed to the Sentinel's reads (see await_info_phase).
 await_info_phase
 log "handing the master over${info_phase_age:+ (to the Sentinel about ${info_phase_age} ms after its last read of the replicas)}"
@@ -148,8 +153,11 @@ while :; do
     # Once a majority of the Sentinels name the new master, a client that reconnects finds it: it
     # asks the Sentinels one after the other, and a Sentinel that still names this server (it missed
     # the new master's name) sends it here, where it finds a replica and asks again.
-    if [ -n "$detached" ] && [ "$(majority_master)" = "$detached" ]; then
-        named=$detached
+    # The server must be that which this one stepped down for, or one it already replicates from
+    # (the Sentinels may have turned it into a replica of the new master first).
+    named=$(majority_master)
+    if [ -n "$named" ] && [ "$named" != "$SELF_HOST" ] &&
+        { [ "$named" = "$detached" ] || [ "$(own_master_host)" = "$named" ]; }; then
         # Clients that reconnect find the new master taking writes: it refuses them (NOREPLICAS)
         # until enough replicas are attached, which the Sentinels ask of the other replicas only
         # after the promotion. Writes stay paused here meanwhile, for at most $CATCH_UP_SECONDS.
