@@ -373,7 +373,9 @@ successor() {
         ask_every "$SENTINEL_PORT" sentinel get-master-addr-by-name "$MASTER_NAME" | awk -F '\t' '{ split($2, reply, " "); print reply[1] }'
     } | sort -u)
     for candidate in $candidates; do
-        is_host "$candidate" && [ "$candidate" != "$SELF_HOST" ] || continue
+        if ! is_host "$candidate" || [ "$candidate" = "$SELF_HOST" ]; then
+            continue
+        fi
         if cli_at "$candidate" "$REDIS_PORT" 1 info replication | tr -d '\r' |
             awk -F: -v id="$own_id" '$1 == "role" { role = $2 } $1 == "master_replid2" { previous = $2 }
                 END { exit (role == "master" && previous == id) ? 0 : 1 }'; then
