@@ -13,7 +13,8 @@
 #
 # So a replica detaches from a master that has not answered for $FENCE_AFTER_MILLISECONDS (shorter
 # than down-after, so that it is detached before any Sentinel can find the master down, let alone
-# promote another server). It detaches by pointing its replication at a port of the same host
+# promote another server), unless the replication link still streams (a master whose Service no
+# longer leads to it, while it stops: see below). It detaches by pointing its replication at a port of the same host
 # where nothing listens (detach_from in lib-sentinel.sh): it keeps its data, its replication ID and
 # offset, stays eligible for promotion, and continues without a full resynchronisation from
 # whichever server it is pointed at next. The fence pings the master every
@@ -58,18 +59,22 @@ ping_budget() {
 }
 
 # look: reads this pod's server's replication state into role, host and port (role is empty when
-# it does not answer), and, for a master, into fresh: how many replicas are attached to it with an
-# acknowledgement of its stream at most 2 s old (lag).
+# it does not answer); for a master, into fresh: how many replicas are attached to it with an
+# acknowledgement of its stream at most 2 s old (lag); for a replica, into streaming: yes when its
+# link to the master is up and has received data within the current second of the server's clock
+# (master_last_io_seconds_ago 0).
 look() {
-    # shellcheck disable=SC2046 # four words
+    # shellcheck disable=SC2046 # five words
     set -- $(redis_cli 1 info replication 2> /dev/null |
         awk -F: '{ sub(/\r$/, "") } $1 == "role" { role = $2 } $1 == "master_host" { host = $2 } $1 == "master_port" { port = $2 }
+            $1 == "master_link_status" { link = $2 } $1 == "master_last_io_seconds_ago" { io = $2 }
             $1 ~ /^slave[0-9]+$/ && $2 ~ /state=online/ { if (match($2, /lag=[0-9]+/) && substr($2, RSTART + 4, RLENGTH - 4) + 0 <= 2) fresh++ }
-            END { if (role != "") print role, fresh + 0, host, port }')
+            END { if (role != "") print role, fresh + 0, (link == "up" && io == "0" ? "yes" : "no"), host, port }')
     role=${1:-}
     fresh=${2:-0}
-    host=${3:-}
-    port=${4:-}
+    streaming=${3:-no}
+    host=${4:-}
+    port=${5:-}
 }
 
 # answers HOST SECONDS: the server at HOST answers a PING within SECONDS (any reply: a loading or
@@ -109,6 +114,8 @@ log "a replica detaches from a master that has not answered for ${FENCE_AFTER_MI
 other_pods=$(($(set -- $PEER_HOSTS && echo $#) - 1))
 role=
 fresh=0
+streaming=no
+link_only=
 host=
 port=
 followed=
@@ -158,13 +165,28 @@ while :; do
         checked=$(now_ms)
         if [ -n "$heard" ]; then
             last_heard=$checked
+            link_only=
         elif [ $((checked - last_heard)) -ge "$FENCE_AFTER_MILLISECONDS" ]; then
             look
             last_look=$(now_ms)
-            if [ "$role" = slave ] && [ "$host" = "$followed" ] && [ "$port" = "$REDIS_PORT" ] &&
-                detach_from "$host"; then
-                log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
-                port=$DETACHED_PORT
+            if [ "$role" = slave ] && [ "$host" = "$followed" ] && [ "$port" = "$REDIS_PORT" ]; then
+                # A master whose Service no longer leads to it (its pod was deleted, or force-deleted
+                # and recreated under the same name) keeps its established connections, and keeps
+                # taking writes until it stops: its replicas must stay attached while it streams to
+                # them. Detached one after another, each would hold a different share of the writes
+                # that WAIT confirmed, and the Sentinels could promote the one holding less. A frozen
+                # or cut-off master streams nothing: its link has been silent for a second by now.
+                if [ "$streaming" = yes ]; then
+                    if [ -z "$link_only" ]; then
+                        log "$host has not answered for $((last_look - last_heard)) ms, but streams to this replica over its replication link: staying attached"
+                        link_only=yes
+                    fi
+                    last_heard=$last_look
+                elif detach_from "$host"; then
+                    log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
+                    port=$DETACHED_PORT
+                    link_only=
+                fi
             fi
         fi
     fi
