@@ -275,13 +275,25 @@ describe("mode sentinel on the local cluster", function () {
         assert.equal(await cluster.api.find("Service", NAMESPACE, `${NAME}-3`), undefined, "a removed pod's Service is deleted with it");
     });
 
-    it("fails over when the master's pod is force-deleted", async () => {
-        report(
-            await ha.throughFault("force delete", async (master) => {
-                const at = Date.now();
-                await cluster.forceDeletePod(NAMESPACE, master);
-                return at;
-            }),
+    it("fails over when the master's pod is force-deleted, no replica detaching from the old master while it still streams", async () => {
+        // The pod's Service leads to its successor at once, while the old server runs on until
+        // SIGTERM's shutdown ends: a fence that took the Service's silence for the master's would
+        // detach the replicas one after another, each with a different share of the confirmed writes.
+        let at = 0;
+        const result = await ha.throughFault("force delete", async (master) => {
+            at = Date.now();
+            await cluster.forceDeletePod(NAMESPACE, master);
+            return at;
+        });
+        report(result);
+        const lastConfirmed = result.lastWaitAcknowledgedAt[result.masterBefore] ?? 0;
+        assert.deepEqual(
+            ha
+                .detachmentsFrom(result.masterBefore, at)
+                .filter((detachment) => detachment.at < lastConfirmed)
+                .map((detachment) => `${detachment.at - at} ms: ${detachment.line}`),
+            [],
+            `a replica detached from ${result.masterBefore}, which confirmed writes until ${lastConfirmed - at} ms after the fault`,
         );
     });
 

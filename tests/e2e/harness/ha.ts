@@ -18,6 +18,8 @@ export interface FaultResult {
     label: string;
     masterBefore: string;
     masterAfter: string;
+    /** By pod: when its server last acknowledged a WAIT write (ms since the epoch). */
+    lastWaitAcknowledgedAt: Record<string, number>;
     /** The longest time without an acknowledged WAIT write, from the fault on. */
     pauseMs: number;
     /** The same for the plain writer. */
@@ -459,6 +461,44 @@ export class SentinelDeployment {
         return this.countLogLines("fence", ": detached from it", sinceMs);
     }
 
+    /** Pod names by the addresses a client reaches them at: their pod IPs and their Services' addresses. */
+    private podsByAddress(ips: Record<string, string> = {}): Record<string, string> {
+        return Object.fromEntries([
+            ...Object.entries(ips).map(([pod, ip]) => [ip, pod]),
+            ...this.pods().map((pod) => [this.dns.address(this.hostOf(pod)), pod]),
+        ]);
+    }
+
+    /** By pod: when its server last acknowledged a write of `writer`. */
+    private lastAcknowledgedAt(writer: AckedWriter): Record<string, number> {
+        const podAt = this.podsByAddress();
+        const last: Record<string, number> = {};
+        for (const record of writer.records) {
+            const pod = podAt[record.server ?? ""];
+            if (record.ok && pod && !(last[pod] >= record.doneAt)) {
+                last[pod] = record.doneAt;
+            }
+        }
+        return last;
+    }
+
+    /**
+     * The times at which a fence of another pod detached its replica from `master` since
+     * `sinceMs` (scripts/server/fence.sh), each with its line.
+     */
+    detachmentsFrom(master: string, sinceMs: number): { at: number; line: string }[] {
+        const detached = new RegExp(`^fence: ${this.hostOf(master).replace(/\./g, "\\.")} has not answered .*: detached from it`);
+        return this.pods()
+            .filter((pod) => pod !== master)
+            .flatMap((pod) =>
+                this.recorder
+                    .instances(pod, "fence", sinceMs)
+                    .flatMap((instance) => instance.lines)
+                    .filter((line) => detached.test(line.text))
+                    .map((line) => ({ at: line.at, line: `${pod}/fence: ${line.text}` })),
+            );
+    }
+
     /** Lines containing `text` (or matching it) that a container of the running pods logged since `sinceMs`, over its restarts. */
     countLogLines(container: string, text: string | RegExp, sinceMs: number): number {
         let count = 0;
@@ -615,7 +655,7 @@ export class SentinelDeployment {
         const acknowledged = writer.acknowledged();
         assert.ok(acknowledged.length > 0, `${writer.prefix}: no write was acknowledged`);
         const ips = await this.podIPs(servers);
-        const podAt = Object.fromEntries(Object.entries(ips).map(([pod, ip]) => [ip, pod]));
+        const podAt = this.podsByAddress(ips);
         for (const pod of this.pods(servers)) {
             const redis = directClient(ips[pod], this.password, 6379, false);
             await redis.connect();
@@ -702,6 +742,7 @@ export class SentinelDeployment {
                 label,
                 masterBefore: master,
                 masterAfter: recovered,
+                lastWaitAcknowledgedAt: this.lastAcknowledgedAt(waited),
                 pauseMs: waited.longestPause(faultAt),
                 plainPauseMs: plain.longestPause(faultAt),
                 healthyAfterMs: healthyAt - faultAt,

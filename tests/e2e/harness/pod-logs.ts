@@ -86,6 +86,22 @@ export class PodLogRecorder {
     }
 
     /**
+     * The instances of one container of `pod` followed, in the order they were found, each with
+     * its lines written at `sinceMs` or later, their times in ms.
+     */
+    instances(pod: string, container: string, sinceMs = 0): { id: string; lines: { at: number; text: string }[] }[] {
+        return [...this.followed]
+            .filter(([, followed]) => followed.pod === pod && followed.container === container)
+            .map(([id, { lines }]) => ({
+                id,
+                lines: lines
+                    .filter((line) => line !== "")
+                    .map((line) => ({ at: Date.parse(line.slice(0, line.indexOf(" "))), text: line.slice(line.indexOf(" ") + 1) }))
+                    .filter((line) => !(line.at < sinceMs)),
+            }));
+    }
+
+    /**
      * Every container instance followed, in the order they were found, with the lines `filter`
      * keeps for its container (all when it has none) written at `sinceMs` or later, each as
      * "HH:MM:SS.mmm text". An instance with no such line is left out.
