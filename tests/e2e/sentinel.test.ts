@@ -94,6 +94,8 @@ interface BlindSentinel {
     /** The other replica, whose Sentinel resolves no name. */
     blind: string;
     restoreLookups(): void;
+    /** Resolves once the promoted replica's Sentinel names it the master. */
+    promotion(): Promise<void>;
     /** Makes the blind pod's server as eligible for promotion as every other again. */
     restoreEligibility(): Promise<void>;
 }
@@ -116,8 +118,15 @@ async function blindSentinelBeside(ha: SentinelDeployment, master: string): Prom
         }
     };
     await setPriority(200);
+    const promotedIP = (await ha.podIPs())[promoted];
+    const promotion = () =>
+        waitFor(
+            async () => (await sentinelMaster(promotedIP, ha.password, NAME)) === ha.hostOf(promoted),
+            60000,
+            `the Sentinels naming ${promoted}`,
+        ).then(() => undefined);
     const { restore } = await ha.faults.breakLookups(ha.namespace, blind, "sentinel");
-    return { promoted, blind, restoreLookups: restore, restoreEligibility: () => setPriority(100) };
+    return { promoted, blind, restoreLookups: restore, promotion, restoreEligibility: () => setPriority(100) };
 }
 
 /** The blind Sentinel missed names since `at`, and no Sentinel turned the promoted server back into a replica. */
@@ -216,16 +225,10 @@ describe("mode sentinel on the local cluster", function () {
         let blind: BlindSentinel | undefined;
         const result = await ha.throughFault("handover, a Sentinel resolving no name", async (master) => {
             blind = await blindSentinelBeside(ha, master);
-            const { promoted } = blind;
-            const ips = await ha.podIPs();
             const oldUid = (await cluster.pod(NAMESPACE, master))?.metadata.uid;
             at = Date.now();
             await cluster.deletePod(NAMESPACE, master);
-            await waitFor(
-                async () => (await sentinelMaster(ips[promoted], ha.password, NAME)) === ha.hostOf(promoted),
-                60000,
-                `the Sentinels naming ${promoted}`,
-            );
+            await blind.promotion();
             // Lookups come back once the old master's pod runs again: seconds after the promotion.
             await waitFor(
                 async () => {
@@ -261,8 +264,12 @@ describe("mode sentinel on the local cluster", function () {
 
     it("grows from 3 to 5 pods and shrinks back to 3 while clients write, every Sentinel agreeing at each size", async () => {
         for (const replicas of [5, 3]) {
-            const result = await ha.throughFault(`scale to ${replicas}`, () => ha.update({ replicas }));
+            let at = 0;
+            const result = await ha.throughFault(`scale to ${replicas}`, async () => (at = await ha.update({ replicas })));
             report(result);
+            // Reported: a fence that detaches a replica from a master that still answers costs a
+            // resynchronisation, a full one once the replication backlog has moved on.
+            measure(`scale to ${replicas}: replicas the fences detached`, ha.fenceDetachments(at));
             if (result.failedPlainWrites > 0) {
                 // Reported, not yet asserted: what the pods did, for the record.
                 console.log(`scale to ${replicas}: ${result.failedPlainWrites} failed writes; every pod's logs:\n${ha.logs()}`);
@@ -328,15 +335,10 @@ describe("mode sentinel on the local cluster", function () {
         let blind: BlindSentinel | undefined;
         const result = await ha.throughFault("freeze, a Sentinel resolving no name", async (master) => {
             blind = await blindSentinelBeside(ha, master);
-            const { promoted } = blind;
             const ips = await ha.podIPs();
             at = Date.now();
             const { resume } = await faults.hangContainer(NAMESPACE, master, "redis");
-            await waitFor(
-                async () => (await sentinelMaster(ips[promoted], ha.password, NAME)) === ha.hostOf(promoted),
-                60000,
-                `the Sentinels naming ${promoted}`,
-            );
+            await blind.promotion();
             resume();
             await waitFor(async () => (await replicationOf(ips[master], ha.password)).role === "slave", 30000, `${master} a replica again`);
             blind.restoreLookups();
