@@ -21,7 +21,15 @@ const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
  */
 type Pods = Record<
     number,
-    { sentinelNames?: number; configEpoch?: number; replication?: string; infoReadAges?: number[]; promoting?: number }
+    {
+        sentinelNames?: number;
+        configEpoch?: number;
+        /** The flags of SENTINEL MASTER: "master" unless given. */
+        flags?: string;
+        replication?: string;
+        infoReadAges?: number[];
+        promoting?: number;
+    }
 >;
 
 const MASTER = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
@@ -63,7 +71,18 @@ function writeReplies(dir: string, pods: Pods): void {
         if (pod.sentinelNames !== undefined) {
             reply(ordinal, SENTINEL_PORT, `sentinel get-master-addr-by-name ${MASTER_NAME}`, `${host(pod.sentinelNames)}\n${REDIS_PORT}\n`);
             // SENTINEL MASTER, some of its fields; the configuration's epoch is 1 unless given.
-            const master = ["name", MASTER_NAME, "ip", host(pod.sentinelNames), "port", String(REDIS_PORT), "runid", "", "flags", "master"];
+            const master = [
+                "name",
+                MASTER_NAME,
+                "ip",
+                host(pod.sentinelNames),
+                "port",
+                String(REDIS_PORT),
+                "runid",
+                "",
+                "flags",
+                pod.flags ?? "master",
+            ];
             master.push("config-epoch", String(pod.configEpoch ?? 1), "num-slaves", "2");
             reply(ordinal, SENTINEL_PORT, `sentinel master ${MASTER_NAME}`, master.join("\n") + "\n");
         }
@@ -262,6 +281,18 @@ describe("lib-sentinel.sh: the master a majority of the Sentinels name (majority
         assert.equal(runLib(3, 0, { ...pods, 1: { sentinelNames: 1, configEpoch: 2 } }, "majority_master"), host(1));
         assert.equal(runLib(3, 0, { 0: { sentinelNames: 0 }, 1: { sentinelNames: 0 } }, "majority_master"), host(0), "two of three");
         assert.equal(runLib(3, 0, { 0: { sentinelNames: 0 } }, "majority_master"), "", "one of three");
+    });
+});
+
+describe("lib-sentinel.sh: a requested failover the Sentinel gave up (failover_abandoned)", function () {
+    this.timeout(20000);
+
+    it("is one the asked Sentinel no longer runs while it still names this server the master", () => {
+        const abandoned = (pod: Pods[number]) => runLib(3, 0, { 1: pod }, "failover_abandoned", host(1)) !== undefined;
+        assert.equal(abandoned({ sentinelNames: 0 }), true, "gave up: this server, flags master");
+        assert.equal(abandoned({ sentinelNames: 0, flags: "master,failover_in_progress,force_failover" }), false, "still under way");
+        assert.equal(abandoned({ sentinelNames: 2, configEpoch: 2 }), false, "done: it names the new master");
+        assert.equal(abandoned({}), false, "the Sentinel does not answer");
     });
 });
 

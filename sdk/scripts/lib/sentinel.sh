@@ -337,6 +337,18 @@ majority_master() {
             END { for (host in named) if (named[host] >= int(total / 2) + 1 && latest[host] == newest) print host }'
 }
 
+# failover_abandoned SENTINEL_HOST: the Sentinel at SENTINEL_HOST, which this pod asked to fail its
+# server over, answers that it still monitors this server as the master and runs no failover of
+# it: it gave the failover up (or never started it). A Sentinel that does not answer has not.
+failover_abandoned() {
+    cli_at "$1" "$SENTINEL_PORT" 1 sentinel master "$MASTER_NAME" | tr -d '\r' |
+        awk -v self="$SELF_HOST" '
+            previous == "ip" && ip == "" { ip = $0 }
+            previous == "flags" && flags == "" { flags = $0 }
+            { previous = $0 }
+            END { exit (ip == self && flags != "" && flags !~ /failover_in_progress/) ? 0 : 1 }'
+}
+
 # DETACHED_PORT: no pod listens on port 1 (tcpmux). A server pointed at that port of a host
 # (REPLICAOF HOST 1) is a replica attached to nothing: it keeps its data, its replication ID and
 # offset, accepts and confirms no write, and continues without a full synchronisation from

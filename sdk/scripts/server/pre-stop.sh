@@ -18,9 +18,10 @@
 #      take writes (for at most $CATCH_UP_SECONDS), the clients are disconnected: a Sentinel-aware
 #      client reconnects to the new master and sends its waiting commands again.
 # Whatever its role, the server is made unpromotable first. A replica then stops after step 0; so
-# does a master with no replica to hand over to. If the Sentinels promote nobody within
-# $FAILOVER_WAIT_SECONDS, writes resume and the server stops as it would without the hook (the
-# Sentinels then fail over after down-after-milliseconds).
+# does a master with no replica to hand over to. A failover the Sentinel abandons (the replica it
+# promoted stopped at the same moment) is asked for once more. If the Sentinels promote
+# nobody within $FAILOVER_WAIT_SECONDS, writes resume and the server stops as it would without the
+# hook (the Sentinels then fail over after down-after-milliseconds).
 #
 # Environment: that of lib-sentinel.sh, and SYNC_WAIT_SECONDS, CATCH_UP_SECONDS,
 # FAILOVER_WAIT_SECONDS, HANDOVER_PAUSE_MILLISECONDS.
@@ -140,10 +141,37 @@ done
 # nothing, whatever the age of its view.
 reply=$(request_failover "$paused_ms" "$fresh_view_seconds") || true
 requested_ms=$(now_ms)
+case "$reply" in
+    *": OK") asked_sentinel=${reply%%:*} ;;
+    *) asked_sentinel= ;;
+esac
 log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 detached=
+asked_again=
+abandon_checked_ms=0
+# A requested failover that is not abandoned is seen through within 1 to 3 s (the promotion, then
+# a majority of the Sentinels naming the new master).
+REQUESTED_FAILOVER_SECONDS=5
 while :; do
+    # A failover the Sentinel gave up on is asked for again, once: the replica it promoted stopped
+    # before it took over (a scale-down or a rolling update stopping it at the same moment; it was
+    # made unpromotable too late for the Sentinel's view), and the Sentinel abandoned the failover
+    # a failover-timeout later (-failover-abort-slave-timeout). Writes are still paused, so every
+    # replica that remains still holds every write. Only the Sentinel that was asked can tell: it
+    # leads the failover, and the others report none. Checked twice a second; the wait is
+    # extended to let the second failover finish.
+    if [ -z "$detached" ] && [ -z "$asked_again" ] && [ -n "$asked_sentinel" ] &&
+        [ $(($(now_ms) - requested_ms)) -ge 2000 ] && [ $(($(now_ms) - abandon_checked_ms)) -ge 500 ]; then
+        abandon_checked_ms=$(now_ms)
+        if failover_abandoned "$asked_sentinel"; then
+            asked_again=yes
+            reply=$(request_failover "$paused_ms" 0) || true
+            log "$asked_sentinel abandoned the failover $(($(now_ms) - requested_ms)) ms after the request; asked again: ${reply:-no Sentinel answered}"
+            extended=$(($(date +%s) + REQUESTED_FAILOVER_SECONDS))
+            [ "$extended" -le "$deadline" ] || deadline=$extended
+        fi
+    fi
     # The moment a Sentinel has promoted a replica, this server stops reporting the role master:
     # see successor.
     if [ -z "$detached" ] && promoted=$(successor) && detach_from "$promoted"; then
