@@ -248,6 +248,60 @@ describe("mode sentinel on the local cluster", function () {
         await (blind as BlindSentinel).restoreEligibility();
     });
 
+    it("asks again when the replica the Sentinel promotes stops before it is seen taking over, and hands the master over", async () => {
+        // As in a scale-down that also rolls the pods: the StatefulSet controller stops a replica
+        // at the moment the master hands over, the Sentinel promotes it, and gives the failover up
+        // a failover-timeout later. Here the promoted replica hangs the moment it runs as the
+        // master, before the Sentinel's next INFO of it, and is resumed once the handover is done.
+        let at = 0;
+        let other = "";
+        let resume: (() => void) | undefined;
+        let setPriority: ((priority: number) => Promise<void>) | undefined;
+        const result = await ha.throughFault("handover, the promoted replica stopping", async (master) => {
+            const [candidate, second] = ha.pods().filter((pod) => pod !== master);
+            other = second;
+            const ips = await ha.podIPs();
+            setPriority = async (priority: number) => {
+                const server = directClient(ips[other], ha.password);
+                try {
+                    await server.config("SET", "replica-priority", String(priority));
+                } finally {
+                    server.disconnect();
+                }
+            };
+            await setPriority(200);
+            // The promotion's transaction ends with CLIENT KILL TYPE normal: this connection closes
+            // the moment the candidate runs as the master.
+            const watcher = directClient(ips[candidate], ha.password, 6379, false);
+            await watcher.connect();
+            const promoted = new Promise((resolve, reject) => {
+                watcher.once("close", resolve);
+                setTimeout(() => reject(new Error(`${candidate} was not promoted within 30 s`)), 30000).unref();
+            });
+            at = Date.now();
+            await cluster.deletePod(NAMESPACE, master);
+            ({ resume } = await faults.hangContainerOn(NAMESPACE, candidate, "redis", promoted));
+            await waitFor(
+                async () => (await sentinelMaster(ips[other], ha.password, NAME)) === ha.hostOf(other),
+                60000,
+                `the Sentinels naming ${other}`,
+            );
+            resume();
+            return at;
+        });
+        report(result);
+        await setPriority?.(100);
+        const handover = ha.recordedLines("redis", /^pre-stop: /, at);
+        assert.ok(
+            handover.some((line) => /abandoned the failover .* asked again: .*OK/.test(line)),
+            `the stopping master asked again once the Sentinel gave the failover up:\n${handover.join("\n")}`,
+        );
+        assert.ok(
+            handover.some((line) => line.includes(`the Sentinels name ${ha.hostOf(other)} the master`)),
+            `the handover ended with ${other} the master:\n${handover.join("\n")}`,
+        );
+    });
+
     it("rolls a configuration change through the pods one at a time, handing the master over before it stops: none fails", async () => {
         const result = await ha.throughFault("rolling update", async () => {
             return ha.update({ config: { "slowlog-log-slower-than": "20000" } });

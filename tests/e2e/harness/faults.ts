@@ -265,9 +265,18 @@ export class Faults {
      * "running" for the runtime, so exec probes run and time out. Undone with SIGCONT.
      */
     async hangContainer(namespace: string, pod: string, container: string): Promise<{ resume: () => void }> {
+        return this.hangContainerOn(namespace, pod, container, Promise.resolve());
+    }
+
+    /**
+     * `hangContainer` the moment `when` resolves: the process is found first, so that the signal
+     * follows the event within milliseconds.
+     */
+    async hangContainerOn(namespace: string, pod: string, container: string, when: Promise<unknown>): Promise<{ resume: () => void }> {
         const pid = await this.containerMainPid(namespace, pod, container);
         const resume = undoOnce(pid, () => process.kill(pid, "SIGCONT"));
         this.onUndo(`SIGCONT ${pid}`, resume);
+        await when;
         process.kill(pid, "SIGSTOP");
         return { resume };
     }

@@ -499,6 +499,20 @@ export class SentinelDeployment {
             );
     }
 
+    /**
+     * The lines of every recorded instance of `container` (deleted pods' too) since `sinceMs` that
+     * match `pattern`.
+     */
+    recordedLines(container: string, pattern: RegExp, sinceMs: number): string[] {
+        return this.pods().flatMap((pod) =>
+            this.recorder
+                .instances(pod, container, sinceMs)
+                .flatMap((instance) => instance.lines)
+                .filter((line) => pattern.test(line.text))
+                .map((line) => `${pod}: ${line.text}`),
+        );
+    }
+
     /** Lines containing `text` (or matching it) that a container of the running pods logged since `sinceMs`, over its restarts. */
     countLogLines(container: string, text: string | RegExp, sinceMs: number): number {
         let count = 0;
