@@ -87,6 +87,16 @@ async function handoverCase(ha: SentinelDeployment, label: string): Promise<void
     assert.equal(result.lostPlainWrites, 0, "a planned handover loses no acknowledged write");
 }
 
+/** Sets `replica-priority` of `pod`'s server: 200 makes it the least eligible for promotion, 100 as eligible as every other. */
+async function setReplicaPriority(ha: SentinelDeployment, pod: string, priority: number): Promise<void> {
+    const server = directClient((await ha.podIPs())[pod], ha.password);
+    try {
+        await server.config("SET", "replica-priority", String(priority));
+    } finally {
+        server.disconnect();
+    }
+}
+
 /** One replica's Sentinel that resolves no name, beside the master (see `blindSentinelBeside`). */
 interface BlindSentinel {
     /** The replica the Sentinels promote. */
@@ -109,14 +119,7 @@ interface BlindSentinel {
  */
 async function blindSentinelBeside(ha: SentinelDeployment, master: string): Promise<BlindSentinel> {
     const [promoted, blind] = ha.pods().filter((pod) => pod !== master);
-    const setPriority = async (priority: number) => {
-        const server = directClient((await ha.podIPs())[blind], ha.password);
-        try {
-            await server.config("SET", "replica-priority", String(priority));
-        } finally {
-            server.disconnect();
-        }
-    };
+    const setPriority = (priority: number) => setReplicaPriority(ha, blind, priority);
     await setPriority(200);
     const promotedIP = (await ha.podIPs())[promoted];
     const promotion = () =>
@@ -256,20 +259,11 @@ describe("mode sentinel on the local cluster", function () {
         let at = 0;
         let other = "";
         let resume: (() => void) | undefined;
-        let setPriority: ((priority: number) => Promise<void>) | undefined;
         const result = await ha.throughFault("handover, the promoted replica stopping", async (master) => {
             const [candidate, second] = ha.pods().filter((pod) => pod !== master);
             other = second;
             const ips = await ha.podIPs();
-            setPriority = async (priority: number) => {
-                const server = directClient(ips[other], ha.password);
-                try {
-                    await server.config("SET", "replica-priority", String(priority));
-                } finally {
-                    server.disconnect();
-                }
-            };
-            await setPriority(200);
+            await setReplicaPriority(ha, other, 200);
             // The promotion's transaction ends with CLIENT KILL TYPE normal: this connection closes
             // the moment the candidate runs as the master.
             const watcher = directClient(ips[candidate], ha.password, 6379, false);
@@ -290,7 +284,7 @@ describe("mode sentinel on the local cluster", function () {
             return at;
         });
         report(result);
-        await setPriority?.(100);
+        await setReplicaPriority(ha, other, 100);
         const handover = ha.recordedLines("redis", /^pre-stop: /, at);
         assert.ok(
             handover.some((line) => /abandoned the failover .* asked again: .*OK/.test(line)),
