@@ -14,10 +14,10 @@
 # So a replica detaches from a master that has not answered for $FENCE_AFTER_MILLISECONDS (shorter
 # than down-after, so that it is detached before any Sentinel can find the master down, let alone
 # promote another server), unless the replication link still streams (a master whose Service no
-# longer leads to it, while it stops: see below). It detaches by pointing its replication at a port of the same host
-# where nothing listens (detach_from in lib-sentinel.sh): it keeps its data, its replication ID and
-# offset, stays eligible for promotion, and continues without a full resynchronisation from
-# whichever server it is pointed at next. The fence pings the master every
+# longer leads to it, while it stops: see below). It detaches by pointing its replication at a
+# port of the same host where nothing listens (detach_from in lib-sentinel.sh): it keeps its data,
+# its replication ID and offset, stays eligible for promotion, and continues without a full
+# resynchronisation from whichever server it is pointed at next. The fence pings the master every
 # $FENCE_CHECK_MILLISECONDS ms, each PING given no longer than what is left of the delay (at least
 # 100 ms), so that it acts within about 100 ms of it, and reads its own server's state once a
 # second. A master without attached replicas

@@ -488,15 +488,9 @@ export class SentinelDeployment {
      */
     detachmentsFrom(master: string, sinceMs: number): { at: number; line: string }[] {
         const detached = new RegExp(`^fence: ${this.hostOf(master).replace(/\./g, "\\.")} has not answered .*: detached from it`);
-        return this.pods()
-            .filter((pod) => pod !== master)
-            .flatMap((pod) =>
-                this.recorder
-                    .instances(pod, "fence", sinceMs)
-                    .flatMap((instance) => instance.lines)
-                    .filter((line) => detached.test(line.text))
-                    .map((line) => ({ at: line.at, line: `${pod}/fence: ${line.text}` })),
-            );
+        return this.recorded("fence", detached, sinceMs)
+            .filter((line) => line.pod !== master)
+            .map((line) => ({ at: line.at, line: `${line.pod}/fence: ${line.text}` }));
     }
 
     /**
@@ -504,12 +498,17 @@ export class SentinelDeployment {
      * match `pattern`.
      */
     recordedLines(container: string, pattern: RegExp, sinceMs: number): string[] {
+        return this.recorded(container, pattern, sinceMs).map((line) => `${line.pod}: ${line.text}`);
+    }
+
+    /** recordedLines, each with its pod and time. */
+    private recorded(container: string, pattern: RegExp, sinceMs: number): { pod: string; at: number; text: string }[] {
         return this.pods().flatMap((pod) =>
             this.recorder
                 .instances(pod, container, sinceMs)
                 .flatMap((instance) => instance.lines)
                 .filter((line) => pattern.test(line.text))
-                .map((line) => `${pod}: ${line.text}`),
+                .map((line) => ({ pod, ...line })),
         );
     }
 

@@ -7,11 +7,20 @@ import { Cluster, KUBECONFIG } from "./cluster";
  * "2026-12-06T06:00:18.401234567Z text" -> "06:00:18.401 text".
  */
 export function timedLines(lines: string[], pattern?: RegExp, sinceMs = 0): string[] {
+    return parsedLines(lines, sinceMs)
+        .filter((line) => !pattern || pattern.test(line.text))
+        .map((line) => `${line.stamp.slice(11, 23)} ${line.text}`);
+}
+
+/** The lines of a `kubectl logs --timestamps` output written at `sinceMs` or later, split into their time and text. */
+function parsedLines(lines: string[], sinceMs = 0): { stamp: string; at: number; text: string }[] {
     return lines
         .filter((line) => line !== "")
-        .map((line) => ({ at: line.slice(0, line.indexOf(" ")), text: line.slice(line.indexOf(" ") + 1) }))
-        .filter((line) => (!pattern || pattern.test(line.text)) && !(Date.parse(line.at) < sinceMs))
-        .map((line) => `${line.at.slice(11, 23)} ${line.text}`);
+        .map((line) => {
+            const stamp = line.slice(0, line.indexOf(" "));
+            return { stamp, at: Date.parse(stamp), text: line.slice(line.indexOf(" ") + 1) };
+        })
+        .filter((line) => !(line.at < sinceMs));
 }
 
 interface Followed {
@@ -92,13 +101,7 @@ export class PodLogRecorder {
     instances(pod: string, container: string, sinceMs = 0): { id: string; lines: { at: number; text: string }[] }[] {
         return [...this.followed]
             .filter(([, followed]) => followed.pod === pod && followed.container === container)
-            .map(([id, { lines }]) => ({
-                id,
-                lines: lines
-                    .filter((line) => line !== "")
-                    .map((line) => ({ at: Date.parse(line.slice(0, line.indexOf(" "))), text: line.slice(line.indexOf(" ") + 1) }))
-                    .filter((line) => !(line.at < sinceMs)),
-            }));
+            .map(([id, { lines }]) => ({ id, lines: parsedLines(lines, sinceMs).map(({ at, text }) => ({ at, text })) }));
     }
 
     /**
