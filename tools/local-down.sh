@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tear down what tools/local-up.sh deployed: `pulumi destroy` of stack `local` (which, as README
-# says, keeps the namespace, the claim and the local PersistentVolume, whenDeleted: Retain), then
-# delete those too, unless --keep-data is given. The data directory on the node is left as it is
+# says, keeps the namespace, the claims and the local PersistentVolumes, whenDeleted: Retain),
+# then delete those too, unless --keep-data is given (tools/local-stack.ts names them, from the
+# stack's render). The data directory on the node is left as it is
 # (a later local-up finds it again). --cluster also stops the local cluster (cluster.sh down).
 # Needs root when the cluster is stopped.
 set -euo pipefail
@@ -13,7 +14,7 @@ for arg in "$@"; do
         --keep-data) keep_data=true ;;
         --cluster) stop_cluster=true ;;
         *)
-            sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
+            sed -n '2,8s/^# \{0,1\}//p' "$0" >&2
             exit 2
             ;;
     esac
@@ -27,8 +28,17 @@ else
     echo "local-down: no stack 'local' in $PULUMI_BACKEND_URL: nothing to destroy" >&2
 fi
 if ! $keep_data && kubectl get --raw /readyz >/dev/null 2>&1; then
-    kubectl delete namespace redis --ignore-not-found --wait=true --timeout=120s
-    kubectl delete persistentvolume redis-redis-data-0 --ignore-not-found
+    footprint=$(npx ts-node --transpile-only tools/local-stack.ts --stack local)
+    # Claims first (a bound volume waits for its claim to go), then volumes, then namespaces.
+    for kind in claim persistentvolume namespace; do
+        while read -r listed first second; do
+            [[ $listed == "$kind" ]] || continue
+            case $kind in
+                claim) kubectl delete persistentvolumeclaim "$second" -n "$first" --ignore-not-found --wait=true --timeout=120s ;;
+                *) kubectl delete "$kind" "$first" --ignore-not-found --wait=true --timeout=120s ;;
+            esac
+        done <<<"$footprint"
+    done
 fi
 if $stop_cluster; then
     tools/cluster/cluster.sh down

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Deploy the repository's stack program (stack `local`, Pulumi.local.yaml) for real on this
 # machine: build or reuse the toolchain cache (Pulumi CLI, language hosts, providers, Node 22,
-# the cluster's binaries and images), start the local cluster when none runs, make the local
-# volume's directory on its node, and run `pulumi up` with the offline engine environment
+# the cluster's binaries and images), start the local cluster when none runs, make the directory
+# of every local volume the stack declares on its node (tools/local-stack.ts reads them from the
+# stack's render, so a change of mode, replicas or nodes in Pulumi.local.yaml needs no change
+# here), and run `pulumi up` with the offline engine environment
 # (tools/pulumi-env.sh: file backend under /var/tmp/kubernetes-redis/pulumi, a fixed local
 # passphrase). Extra arguments go to `pulumi up` (e.g. --diff). Needs root (the cluster).
 # The first run creates the stack; as with any `pulumi stack init` on a passphrase-protected
@@ -31,8 +33,10 @@ esac
 
 # shellcheck source=tools/pulumi-env.sh
 source tools/pulumi-env.sh
-# Pulumi.local.yaml: namespace redis, component redis, one local volume on kr-node-1.
-tools/cluster/cluster.sh volume-dir kr-node-1 /var/local-volumes/redis-redis-0
+footprint=$(npx ts-node --transpile-only tools/local-stack.ts --stack local)
+while read -r kind node path uid; do
+    [[ $kind == volume-dir ]] && tools/cluster/cluster.sh volume-dir "$node" "$path" "$uid"
+done <<<"$footprint"
 pulumi stack select --create local --non-interactive
 pulumi up --yes --stack local --non-interactive "$@"
 log "deployed in $((SECONDS - started)) s; connection: tools/pulumi-env.sh pulumi stack output --stack local --show-secrets connection"
