@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Tear down what tools/local-up.sh deployed: `pulumi destroy` of stack `local` (which, as README
-# says, keeps the namespace, the claims and the local PersistentVolumes, whenDeleted: Retain),
-# then delete those too, unless --keep-data is given (tools/local-stack.ts names them, from the
-# stack's render). The data directory on the node is left as it is
-# (a later local-up finds it again). --cluster also stops the local cluster (cluster.sh down).
+# says, keeps the namespace, the claims, the local PersistentVolumes and their StorageClass,
+# whenDeleted: Retain), then delete those too, unless --keep-data is given (tools/local-stack.ts
+# names them, from the stack's render). The data directories on the nodes are left as they are
+# (a later local-up finds them again). --cluster also stops the local cluster (cluster.sh down).
 # Needs root when the cluster is stopped.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,8 +29,8 @@ else
 fi
 if ! $keep_data && kubectl get --raw /readyz >/dev/null 2>&1; then
     footprint=$(npx ts-node --transpile-only tools/local-stack.ts --stack local)
-    # Claims first (a bound volume waits for its claim to go), then volumes, then namespaces.
-    for kind in claim persistentvolume namespace; do
+    # Claims first (a bound volume waits for its claim to go), then volumes, classes, namespaces.
+    for kind in claim persistentvolume storageclass namespace; do
         while read -r listed first second; do
             [[ $listed == "$kind" ]] || continue
             case $kind in

@@ -7,6 +7,7 @@
 //   volume-dir <node> <path> <uid>   a static local volume's directory, owned by the pods' user
 //   claim <namespace> <name>         a claim the stack creates (kept by `destroy` with Retain)
 //   persistentvolume <name>          a static PersistentVolume the stack creates (kept likewise)
+//   storageclass <name>              a StorageClass the stack creates (kept likewise)
 //   namespace <name>                 a namespace the stack creates (kept likewise)
 import { KubeObject } from "../sdk/render";
 import { parseStackArgs } from "./cli-args";
@@ -48,6 +49,8 @@ export function localStackLines(objects: KubeObject[]): string[] {
             lines.push(`persistentvolume ${name}`);
         } else if (object.kind === "PersistentVolumeClaim") {
             lines.push(`claim ${object.metadata.namespace} ${name}`);
+        } else if (object.kind === "StorageClass") {
+            lines.push(`storageclass ${name}`);
         } else if (object.kind === "Namespace") {
             lines.push(`namespace ${name}`);
         }

@@ -5,9 +5,10 @@ import { renderRedis, renderStack } from "../../tools/render";
 describe("local stack: what local-up prepares and local-down removes, read from the render", function () {
     this.timeout(30000);
 
-    it("stack local: the namespace, one volume directory on kr-node-1 owned by the pods' user, its volume and claim", async () => {
+    it("stack local: the namespace, its class, one volume directory on kr-node-1 owned by the pods' user, its volume and claim", async () => {
         assert.deepEqual(localStackLines(await renderStack("local")), [
             "namespace redis",
+            "storageclass redis-redis-data",
             "volume-dir kr-node-1 /var/local-volumes/redis-redis-0 999",
             "persistentvolume redis-redis-data-0",
             "claim redis data-redis-0",
@@ -32,10 +33,10 @@ describe("local stack: what local-up prepares and local-down removes, read from 
         assert.ok(!lines.some((line) => line.startsWith("namespace")), "a namespace the stack does not create is never listed");
     });
 
-    it("a class-provisioned stack needs no directory: only its claim", async () => {
+    it("a class-provisioned stack needs no directory: its class (created on EKS) and its claim", async () => {
         assert.deepEqual(
             localStackLines(await renderStack("aws")).filter((line) => !line.startsWith("namespace")),
-            ["claim data data-redis-0"],
+            ["storageclass data-redis-data", "claim data data-redis-0"],
         );
     });
 });

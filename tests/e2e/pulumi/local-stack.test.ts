@@ -7,6 +7,7 @@ import * as fs from "fs";
 import IORedis from "ioredis";
 import type { UpResult } from "@pulumi/pulumi/automation";
 import { renderStack } from "../../../tools/render";
+import { IMAGES } from "../harness/fixtures";
 import {
     REPO,
     TestStack,
@@ -25,6 +26,12 @@ const NAMESPACE = "redis";
 const NODE = "kr-node-1";
 const VOLUME_DIR = "/var/local-volumes/redis-redis-0";
 const PV = "redis-redis-data-0";
+/** The volumes of ordinals 1 and 2, which the change to mode sentinel adds, on the other nodes. */
+const SENTINEL_VOLUMES = [1, 2].map((ordinal) => ({
+    node: `kr-node-${ordinal + 1}`,
+    dir: `/var/local-volumes/redis-redis-${ordinal}`,
+    pv: `redis-redis-data-${ordinal}`,
+}));
 /** The class the component creates for the local volume, retained with the claim. */
 const STORAGE_CLASS = "redis-redis-data";
 
@@ -61,9 +68,9 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
     let tmp: string;
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const pod = (): any => kubeGet(env, "pod", "redis-0", NAMESPACE);
-    const podReady = () => {
-        const p = pod();
+    const pod = (name = "redis-0"): any => kubeGet(env, "pod", name, NAMESPACE);
+    const podReady = (name = "redis-0") => {
+        const p = pod(name);
         return p?.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True")
             ? p
             : undefined;
@@ -72,8 +79,8 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         return (await test.outputs()).connection.value;
     }
     /** A client from this machine to the pod's IP (the host routes every pod CIDR). */
-    async function withClient<T>(password: string, use: (client: IORedis) => Promise<T>): Promise<T> {
-        const ip = (await waitFor("redis-0 Ready", 180, podReady)).status.podIP;
+    async function withClient<T>(password: string, use: (client: IORedis) => Promise<T>, name = "redis-0"): Promise<T> {
+        const ip = (await waitFor(`${name} Ready`, 180, () => podReady(name))).status.podIP;
         const client = new IORedis({
             host: ip,
             port: 6379,
@@ -109,6 +116,12 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         kubectlResult(env, ["delete", "pv", PV, "--wait=true", "--timeout=60s"]);
         kubectlResult(env, ["delete", "storageclass", STORAGE_CLASS]);
         volumeDir(NODE, VOLUME_DIR);
+        // The other ordinals' volumes start empty: /var/local-volumes is the host's folder on every node.
+        for (const { node, dir, pv } of SENTINEL_VOLUMES) {
+            kubectlResult(env, ["delete", "pv", pv, "--wait=true", "--timeout=60s"]);
+            fs.rmSync(dir, { recursive: true, force: true });
+            volumeDir(node, dir);
+        }
         test = await TestStack.create(REPO, "local", env, tmp);
     });
 
@@ -122,6 +135,10 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
             kubectlResult(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
             kubectlResult(env, ["delete", "pv", PV, "--wait=false"]);
             kubectlResult(env, ["delete", "storageclass", STORAGE_CLASS]);
+            for (const { dir, pv } of SENTINEL_VOLUMES) {
+                kubectlResult(env, ["delete", "pv", pv, "--wait=false"]);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         }
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
@@ -325,5 +342,50 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         console.log(`      RECORDED first refresh after the re-up: ${JSON.stringify(changes(refresh))} ${drift.join(" | ")}`);
         const second = await test.stack.refresh({ configFile: test.configFile });
         assert.deepEqual(changes(second), {}, `a second refresh finds nothing: ${second.stdout}`);
+    });
+
+    it("a change to mode sentinel replaces the StatefulSet through up (the provider's preview refuses it); the claim and the data stay, on the master", async () => {
+        const { password } = await connection();
+        await withClient(password, async (client) => {
+            await client.set("e2e:before-sentinel", "kept");
+            await client.call("SAVE");
+        });
+        const claimBefore = kubeGet(env, "pvc", "data-redis-0", NAMESPACE).metadata.uid;
+        test.setConfig("mode", "sentinel");
+        test.setConfig("sentinel.kubectlImage", IMAGES.kubectl, { path: true });
+        for (const [index, { node }] of SENTINEL_VOLUMES.entries()) {
+            test.setConfig(`persistence.localVolumes.nodeNames[${index + 1}]`, node, { path: true });
+        }
+        const refused = await test.stack.preview({ configFile: test.configFile }).then(
+            () => "",
+            (error: Error) => error.message,
+        );
+        const reason = refused.split("\n").find((line) => /error: Preview failed/.test(line)) ?? refused.slice(0, 400);
+        console.log(`      RECORDED preview of the mode change: ${reason.trim()}`);
+        // README tells users to skip the preview for this change: the provider's dry run of the
+        // replacement meets the StatefulSet's immutable spec. A provider that previews it lets this fail.
+        assert.match(refused, /updates to statefulset spec for fields other than/);
+
+        const result = await up("mode standalone -> sentinel");
+        console.log(`      RECORDED mode change: ${steps(result.stdout)}`);
+        assert.match(steps(result.stdout), /StatefulSet redis-statefulset replaced/);
+        assert.equal(kubeGet(env, "pvc", "data-redis-0", NAMESPACE).metadata.uid, claimBefore, "the claim of pod 0 is the same");
+        const roles: string[] = [];
+        for (const name of ["redis-0", "redis-1", "redis-2"]) {
+            const role = await withClient(
+                password,
+                async (client) => {
+                    await waitFor(`the key written before the change on ${name}`, 60, async () =>
+                        (await client.get("e2e:before-sentinel")) === "kept" ? true : undefined,
+                    );
+                    return String(((await client.call("ROLE")) as unknown[])[0]);
+                },
+                name,
+            );
+            roles.push(`${name} ${role}`);
+        }
+        console.log(`      RECORDED roles after the change: ${roles.join(", ")}`);
+        // No Sentinel names a master yet: the first pod, the one with the data, is the master (README).
+        assert.deepEqual(roles, ["redis-0 master", "redis-1 slave", "redis-2 slave"]);
     });
 });
