@@ -34,7 +34,7 @@ esac
 # shellcheck source=tools/pulumi-env.sh
 source tools/pulumi-env.sh
 footprint=$(npx ts-node --transpile-only tools/local-stack.ts --stack local)
-while read -r kind node path uid; do
+while IFS=$'\t' read -r kind node path uid; do
     [[ $kind == volume-dir ]] && tools/cluster/cluster.sh volume-dir "$node" "$path" "$uid"
 done <<<"$footprint"
 pulumi stack select --create local --non-interactive
