@@ -72,6 +72,10 @@ export async function benchFailover(runs: number): Promise<void> {
             });
             handover.push({ ...handedOver, fenceDetachments: ha.fenceDetachments(deletedAt) });
             reportMisses(handedOver);
+            // Every handover's own account, where its time went (pre-stop.sh logs each step).
+            process.stderr.write(
+                `bench failover: handover-${run}: ${ha.recordedLines("redis", /^pre-stop: /, deletedAt).join("\n    ")}\n`,
+            );
             const last = (r: FaultResult) =>
                 `${(r.pauseMs / 1000).toFixed(2)} s (resending client ${(r.plainPauseMs / 1000).toFixed(2)} s, primary Service ${(r.primaryPauseMs / 1000).toFixed(2)} s)`;
             process.stderr.write(

@@ -29,6 +29,8 @@ type Pods = Record<
         replication?: string;
         infoReadAges?: number[];
         promoting?: number;
+        /** Replicas as SENTINEL REPLICAS reports them: pod, age of its last INFO, the role that INFO reported. */
+        replicaReads?: { pod: number; age: number; role: string }[];
     }
 >;
 
@@ -93,6 +95,18 @@ function writeReplies(dir: string, pods: Pods): void {
         const replicas = (pod.infoReadAges ?? []).map((age, i) => ["name", `${host(10 + i)}:${REDIS_PORT}`, "info-refresh", String(age)]);
         if (pod.promoting !== undefined) {
             replicas.push(["name", `${host(pod.promoting)}:${REDIS_PORT}`, "ip", host(pod.promoting), "flags", "slave,promoted"]);
+        }
+        for (const read of pod.replicaReads ?? []) {
+            replicas.push([
+                "name",
+                `${host(read.pod)}:${REDIS_PORT}`,
+                "ip",
+                host(read.pod),
+                "info-refresh",
+                String(read.age),
+                "role-reported",
+                read.role,
+            ]);
         }
         if (replicas.length > 0) {
             reply(ordinal, SENTINEL_PORT, `sentinel replicas ${MASTER_NAME}`, replicas.flat().join("\n") + "\n");
@@ -293,6 +307,25 @@ describe("lib-sentinel.sh: a requested failover the Sentinel gave up (failover_a
         assert.equal(abandoned({ sentinelNames: 0, flags: "master,failover_in_progress,force_failover" }), false, "still under way");
         assert.equal(abandoned({ sentinelNames: 2, configEpoch: 2 }), false, "done: it names the new master");
         assert.equal(abandoned({}), false, "the Sentinel does not answer");
+    });
+});
+
+describe("lib-sentinel.sh: when a Sentinel last read a replica (replica_read)", function () {
+    this.timeout(20000);
+
+    it("reports that replica's last INFO, its age and the role it reported, and nothing for a replica the Sentinel does not know", () => {
+        const pods: Pods = {
+            1: {
+                replicaReads: [
+                    { pod: 2, age: 420, role: "slave" },
+                    { pod: 0, age: 35, role: "master" },
+                ],
+            },
+        };
+        assert.equal(runLib(3, 0, pods, "replica_read", host(1), host(2)), "read 420 ms ago as slave");
+        assert.equal(runLib(3, 0, pods, "replica_read", host(1), host(0)), "read 35 ms ago as master");
+        assert.ok(!runLib(3, 0, pods, "replica_read", host(1), host(5)), "an unknown replica");
+        assert.ok(!runLib(3, 0, pods, "replica_read", host(2), host(2)), "a Sentinel that does not answer");
     });
 });
 

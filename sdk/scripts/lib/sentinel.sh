@@ -349,6 +349,20 @@ failover_abandoned() {
             END { exit (ip == self && flags != "" && flags !~ /failover_in_progress/) ? 0 : 1 }'
 }
 
+# replica_read SENTINEL_HOST REPLICA_HOST: how the Sentinel at SENTINEL_HOST last saw the replica
+# REPLICA_HOST: "read N ms ago as ROLE" (its last INFO's age, and the role that INFO reported);
+# nothing when it does not answer. Logged by a handover to show when the Sentinel will see the
+# promotion: at its first read after it, a second after the read before.
+replica_read() {
+    cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
+        awk -v host="$2" '
+            previous == "ip" { current = $0 }
+            previous == "info-refresh" && current == host { age = $0 }
+            previous == "role-reported" && current == host { role = $0 }
+            { previous = $0 }
+            END { if (age != "") print "read " age " ms ago as " role }'
+}
+
 # DETACHED_PORT: no pod listens on port 1 (tcpmux). A server pointed at that port of a host
 # (REPLICAOF HOST 1) is a replica attached to nothing: it keeps its data, its replication ID and
 # offset, accepts and confirms no write, and continues without a full synchronisation from

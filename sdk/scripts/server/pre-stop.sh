@@ -177,6 +177,10 @@ while :; do
     if [ -z "$detached" ] && promoted=$(successor) && detach_from "$promoted"; then
         detached=$promoted
         log "$detached runs as the master $(($(now_ms) - requested_ms)) ms after the request: stepped down, detached from it"
+        # When the Sentinel last read it, off the handover's path: it sees the promotion at its first read after it.
+        if [ -n "$asked_sentinel" ]; then
+            (read_report=$(replica_read "$asked_sentinel" "$detached") && [ -n "$read_report" ] && log "the Sentinel asked had $read_report") &
+        fi
     fi
     # Once a majority of the Sentinels name the new master, a client that reconnects finds it: it
     # asks the Sentinels one after the other, and a Sentinel that still names this server (it missed
