@@ -379,6 +379,11 @@ const BAD_INPUTS: Array<{ why: string; name?: string; args: unknown; expect: Reg
         expect: /persistence.localVolumes.path = "data\/redis" is not an absolute path/,
     },
     {
+        why: "local volume path with a blank",
+        args: { persistence: { localVolumes: { path: "/srv/redis data", nodeNames: ["n1"] } } },
+        expect: /persistence.localVolumes.path = "\/srv\/redis data" is not an absolute path on the node without "\.\." or blanks; use a directory/,
+    },
+    {
         why: "local volumes without nodes",
         args: { persistence: { localVolumes: { path: "/mnt", nodeNames: [] } } },
         expect: /persistence.localVolumes.nodeNames = \[\] names no node/,

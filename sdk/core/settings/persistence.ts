@@ -99,7 +99,7 @@ function checkLocalVolumes(check: ArgumentChecker, value: PersistenceArgs["local
         check.fail(
             "persistence.localVolumes.path",
             path,
-            "is not an absolute path on the node",
+            'is not an absolute path on the node without ".." or blanks',
             'use a directory such as "/var/lib/redis-volumes"',
         );
     }
