@@ -21,6 +21,8 @@ import { dotPlotSvg, median } from "./plot";
  * are printed.
  */
 const TARGETS = { crash: { median: 3, max: 5 }, handover: { max: 1 } };
+/** The time of day a server or Sentinel log line was written, to the millisecond, as it sorts. */
+const timeOf = (line: string) => /\d\d:\d\d:\d\d\.\d{3}/.exec(line)?.[0] ?? "";
 /** A handover's result, with the fence's detachments during it. */
 type HandoverResult = FaultResult & { fenceDetachments: number };
 const OUT = path.join(__dirname, "..", "..", "docs", "bench");
@@ -72,9 +74,16 @@ export async function benchFailover(runs: number): Promise<void> {
             });
             handover.push({ ...handedOver, fenceDetachments: ha.fenceDetachments(deletedAt) });
             reportMisses(handedOver);
-            // Every handover's own account, where its time went (pre-stop.sh logs each step).
+            // Every handover's own account, where its time went (pre-stop.sh logs each step), and the
+            // Sentinels' steps, timed: the request (+try-failover), the promotion the leader sent
+            // and saw, and each Sentinel naming the new master.
+            const sentinelSteps =
+                /\+(try-failover|selected-slave|failover-state-send-slaveof-noone|promoted-slave|config-update-from|switch-master) /;
             process.stderr.write(
-                `bench failover: handover-${run}: ${ha.recordedLines("redis", /^pre-stop: /, deletedAt).join("\n    ")}\n`,
+                `bench failover: handover-${run}: ${[
+                    ...ha.recordedLines("redis", /^pre-stop: /, deletedAt),
+                    ...ha.recordedLines("sentinel", sentinelSteps, deletedAt).sort((a, b) => timeOf(a).localeCompare(timeOf(b))),
+                ].join("\n    ")}\n`,
             );
             const last = (r: FaultResult) =>
                 `${(r.pauseMs / 1000).toFixed(2)} s (resending client ${(r.plainPauseMs / 1000).toFixed(2)} s, primary Service ${(r.primaryPauseMs / 1000).toFixed(2)} s)`;

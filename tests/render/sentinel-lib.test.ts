@@ -12,6 +12,8 @@ const DOMAIN = "data.svc.cluster.local";
 const MASTER_NAME = "cache";
 const REDIS_PORT = 6379;
 const SENTINEL_PORT = 26379;
+/** The replica-priority a master handing over gives the replica it chose (lib-common.sh). */
+const HANDOVER_PRIORITY = 1;
 
 const host = (ordinal: number) => `cache-${ordinal}.${DOMAIN}`;
 
@@ -27,10 +29,17 @@ type Pods = Record<
         /** The flags of SENTINEL MASTER: "master" unless given. */
         flags?: string;
         replication?: string;
-        infoReadAges?: number[];
         promoting?: number;
-        /** Replicas as SENTINEL REPLICAS reports them: pod, age of its last INFO, the role that INFO reported. */
-        replicaReads?: { pod: number; age: number; role: string }[];
+        /**
+         * Replicas as SENTINEL REPLICAS reports them: pod, age of its last INFO, the role and
+         * priority that INFO reported, its flags ("slave" unless given) and its link to the master
+         * ("ok" unless given).
+         */
+        replicaReads?: { pod: number; age: number; role: string; priority?: number; flags?: string; link?: string }[];
+        /** The replica-priority of the pod's server (CONFIG GET), which also takes CONFIG SET of it. */
+        priority?: number;
+        /** The run_id of the pod's server (INFO server). */
+        runId?: string;
     }
 >;
 
@@ -92,7 +101,7 @@ function writeReplies(dir: string, pods: Pods): void {
             reply(ordinal, REDIS_PORT, "info replication", pod.replication);
         }
         // SENTINEL REPLICAS as redis-cli prints it to a pipe: one line per field and value.
-        const replicas = (pod.infoReadAges ?? []).map((age, i) => ["name", `${host(10 + i)}:${REDIS_PORT}`, "info-refresh", String(age)]);
+        const replicas: string[][] = [];
         if (pod.promoting !== undefined) {
             replicas.push(["name", `${host(pod.promoting)}:${REDIS_PORT}`, "ip", host(pod.promoting), "flags", "slave,promoted"]);
         }
@@ -102,11 +111,25 @@ function writeReplies(dir: string, pods: Pods): void {
                 `${host(read.pod)}:${REDIS_PORT}`,
                 "ip",
                 host(read.pod),
+                "flags",
+                read.flags ?? "slave",
                 "info-refresh",
                 String(read.age),
                 "role-reported",
                 read.role,
+                "master-link-status",
+                read.link ?? "ok",
+                ...(read.priority === undefined ? [] : ["slave-priority", String(read.priority)]),
             ]);
+        }
+        if (pod.runId !== undefined) {
+            reply(ordinal, REDIS_PORT, "info server", `# Server\r\nrun_id:${pod.runId}\r\n`);
+        }
+        if (pod.priority !== undefined) {
+            reply(ordinal, REDIS_PORT, "config get replica-priority", `replica-priority\n${pod.priority}\n`);
+            for (const value of [0, HANDOVER_PRIORITY, 100, 200]) {
+                reply(ordinal, REDIS_PORT, `config set replica-priority ${value}`, "OK\n");
+            }
         }
         if (replicas.length > 0) {
             reply(ordinal, SENTINEL_PORT, `sentinel replicas ${MASTER_NAME}`, replicas.flat().join("\n") + "\n");
@@ -125,13 +148,32 @@ function runLib(size: number, self: number, pods: Pods, ...call: string[]): stri
 
 /** runLib with more of the environment (`env`, over the pod's). */
 function runLibWith(env: NodeJS.ProcessEnv, size: number, self: number, pods: Pods, ...call: string[]): string | undefined {
+    return runLibTraced(env, size, self, pods, ...call).printed;
+}
+
+/** runLibWith, and the commands the stand-in cli was sent, as "HOST PORT COMMAND". */
+function runLibTraced(
+    env: NodeJS.ProcessEnv,
+    size: number,
+    self: number,
+    pods: Pods,
+    ...call: string[]
+): { printed: string | undefined; commands: string[] } {
     const replies = fs.mkdtempSync(path.join(os.tmpdir(), "kr-sentinel-lib-"));
+    const log = path.join(replies, "commands.log");
+    const commands = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []);
     try {
-        writeReplies(replies, pods);
+        writeReplies(path.join(replies, "hosts"), pods);
         // What the pod's own server answers (redis_cli asks 127.0.0.1).
+        const own = path.join(replies, "hosts", "127.0.0.1", String(REDIS_PORT));
         if (pods[self]?.replication) {
-            fs.mkdirSync(path.join(replies, "127.0.0.1", String(REDIS_PORT)), { recursive: true });
-            fs.writeFileSync(path.join(replies, "127.0.0.1", String(REDIS_PORT), "info replication"), pods[self].replication as string);
+            fs.mkdirSync(own, { recursive: true });
+            fs.writeFileSync(path.join(own, "info replication"), pods[self].replication as string);
+        }
+        const ownByName = path.join(replies, "hosts", host(self), String(REDIS_PORT));
+        for (const file of fs.existsSync(ownByName) ? fs.readdirSync(ownByName) : []) {
+            fs.mkdirSync(own, { recursive: true });
+            fs.copyFileSync(path.join(ownByName, file), path.join(own, file));
         }
         const result = spawnSync(
             "sh",
@@ -141,15 +183,15 @@ function runLibWith(env: NodeJS.ProcessEnv, size: number, self: number, pods: Po
                 path.join(SCRIPTS_DIR, SCRIPTS.sentinelLib.role, SCRIPTS.sentinelLib.file),
                 ...call,
             ],
-            { encoding: "utf8", env: { ...podEnv(size, self), FAKE_CLI_REPLIES: replies, ...env } },
+            { encoding: "utf8", env: { ...podEnv(size, self), FAKE_CLI_REPLIES: path.join(replies, "hosts"), FAKE_CLI_LOG: log, ...env } },
         );
         assert.equal(result.stderr, "", `${call[0]} writes nothing to stderr`);
         if (result.status === 0) {
-            return result.stdout.trim();
+            return { printed: result.stdout.trim(), commands: commands() };
         }
         assert.equal(result.status, 1, `${call[0]} fails only by finding nothing: ${result.stdout}`);
         assert.equal(result.stdout, "");
-        return undefined;
+        return { printed: undefined, commands: commands() };
     } finally {
         fs.rmSync(replies, { recursive: true, force: true });
     }
@@ -310,25 +352,6 @@ describe("lib-sentinel.sh: a requested failover the Sentinel gave up (failover_a
     });
 });
 
-describe("lib-sentinel.sh: when a Sentinel last read a replica (replica_read)", function () {
-    this.timeout(20000);
-
-    it("reports that replica's last INFO, its age and the role it reported, and nothing for a replica the Sentinel does not know", () => {
-        const pods: Pods = {
-            1: {
-                replicaReads: [
-                    { pod: 2, age: 420, role: "slave" },
-                    { pod: 0, age: 35, role: "master" },
-                ],
-            },
-        };
-        assert.equal(runLib(3, 0, pods, "replica_read", host(1), host(2)), "read 420 ms ago as slave");
-        assert.equal(runLib(3, 0, pods, "replica_read", host(1), host(0)), "read 35 ms ago as master");
-        assert.ok(!runLib(3, 0, pods, "replica_read", host(1), host(5)), "an unknown replica");
-        assert.ok(!runLib(3, 0, pods, "replica_read", host(2), host(2)), "a Sentinel that does not answer");
-    });
-});
-
 describe("lib-sentinel.sh: the servers a stopping pod waits for (servers_not_following)", function () {
     this.timeout(20000);
 
@@ -355,59 +378,203 @@ describe("lib-sentinel.sh: the servers a stopping pod waits for (servers_not_fol
     });
 });
 
-describe("lib-sentinel.sh: timing a handover's failover request to the Sentinel's reads (await_info_phase)", function () {
+describe("lib-sentinel.sh: how a Sentinel last saw a replica (replica_view)", function () {
     this.timeout(20000);
 
-    /** await_info_phase as pod cache-0 of three: the age it aimed at ("none") and how long it waited, in ms. */
-    const awaitPhase = (pods: Pods, env: NodeJS.ProcessEnv = {}) => {
+    it("reports that replica's last INFO, its age, the role and priority it reported, and nothing for a replica the Sentinel does not know", () => {
+        const pods: Pods = {
+            1: {
+                replicaReads: [
+                    { pod: 2, age: 420, role: "slave", priority: 1 },
+                    { pod: 0, age: 35, role: "master" },
+                ],
+            },
+        };
+        assert.equal(runLib(3, 0, pods, "replica_view", host(1), host(2)), "420 slave 1");
+        assert.equal(runLib(3, 0, pods, "replica_view", host(1), host(0)), "35 master ?");
+        assert.ok(!runLib(3, 0, pods, "replica_view", host(1), host(5)), "an unknown replica");
+        assert.ok(!runLib(3, 0, pods, "replica_view", host(2), host(2)), "a Sentinel that does not answer");
+    });
+});
+
+describe("lib-sentinel.sh: the replica a handover has the Sentinel promote (handover_candidate)", function () {
+    this.timeout(20000);
+
+    const candidate = (reads: NonNullable<Pods[number]["replicaReads"]>) =>
+        runLib(5, 0, { 1: { replicaReads: reads } }, "handover_candidate", host(1), "750");
+
+    it("takes the lowest priority the Sentinel would promote, and of those the replica it read longest ago", () => {
+        assert.equal(
+            candidate([
+                { pod: 1, age: 100, role: "slave", priority: 100 },
+                { pod: 2, age: 600, role: "slave", priority: 100 },
+                { pod: 3, age: 700, role: "slave", priority: 200 },
+            ]),
+            `${host(2)} 100`,
+        );
+        assert.equal(
+            candidate([
+                { pod: 1, age: 100, role: "slave", priority: 100 },
+                { pod: 2, age: 600, role: "slave", priority: 150 },
+            ]),
+            `${host(1)} 100`,
+            "an operator's preference stays",
+        );
+    });
+
+    it("leaves out every replica the Sentinel would not promote", () => {
+        const good = { pod: 4, age: 100, role: "slave", priority: 100 };
+        const left = [
+            { pod: 1, age: 700, role: "slave", priority: 0 }, // restarted, or stopping
+            { pod: 2, age: 700, role: "slave", priority: 100, flags: "s_down,slave" },
+            { pod: 3, age: 700, role: "slave", priority: 100, link: "err" },
+            { pod: 5, age: 1600, role: "slave", priority: 100 }, // not read for two periods
+            { pod: 0, age: 700, role: "slave", priority: 100 }, // the asking pod itself
+        ];
+        assert.equal(candidate([...left, good]), `${host(4)} 100`);
+        assert.equal(candidate(left), undefined);
+        assert.equal(runLib(5, 0, {}, "handover_candidate", host(1), "750"), undefined, "a Sentinel that does not answer");
+    });
+});
+
+describe("lib-sentinel.sh: choosing the replica a handover promotes, and timing the request to it (choose_handover_target)", function () {
+    this.timeout(20000);
+
+    /**
+     * choose_handover_target as pod cache-0 of three, then release_handover_target: what it chose
+     * ("none"), the age it aimed at ("none"), how long it took, in ms, and the priorities it set.
+     */
+    const choose = (pods: Pods, env: NodeJS.ProcessEnv = {}) => {
         const started = Date.now();
-        const aimed = runLibWith(env, 3, 0, pods, "eval", 'await_info_phase; echo "${info_phase_age:-none}"');
-        return { aimed, waitedMs: Date.now() - started };
+        const { printed, commands } = runLibTraced(
+            env,
+            3,
+            0,
+            pods,
+            "eval",
+            'choose_handover_target; chosen=${handover_target:-none}; release_handover_target; echo "$chosen ${info_phase_age:-none}"',
+        );
+        const [target, aimed] = (printed ?? "").split(" ");
+        const sets = commands.filter((line) => line.includes("config set"));
+        return { target, aimed, waitedMs: Date.now() - started, sets };
     };
 
-    it("waits until the request reaches the Sentinel asked first 650 ms after its most recent read of a replica", () => {
-        // cache-1's Sentinel is asked first; its most recent read, of the second replica, is 100 ms
-        // old; its info-period is 1000 ms. 550 ms to wait, less the 100 the request takes.
-        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [300, 100] }, 2: { infoReadAges: [0] } });
-        assert.equal(aimed, "650");
-        assert.ok(waitedMs >= 450 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    it("makes the candidate the asked Sentinel's first choice, waits until it read that, times the request 600 ms after that read, and gives the priority back", () => {
+        // cache-1's Sentinel is asked first; it read cache-2 with the handover's priority 200 ms
+        // ago (in the stand-in, at once): 600 ms less the 100 the request takes, less those 200.
+        const pods: Pods = {
+            1: { replicaReads: [{ pod: 2, age: 200, role: "slave", priority: HANDOVER_PRIORITY }] },
+            2: { priority: 150 },
+        };
+        const { target, aimed, waitedMs, sets } = choose(pods);
+        assert.equal(target, host(2));
+        assert.equal(aimed, "600");
+        assert.ok(waitedMs >= 300 && waitedMs < 2000, `waited ${waitedMs} ms`);
+        assert.deepEqual(sets, [
+            `${host(2)} ${REDIS_PORT} config set replica-priority ${HANDOVER_PRIORITY}`,
+            `${host(2)} ${REDIS_PORT} config set replica-priority 150`,
+        ]);
     });
 
-    it("asks the next Sentinel when the first does not answer, and leaves out a replica it does not read", () => {
-        const { aimed, waitedMs } = awaitPhase({ 2: { infoReadAges: [50, 5000] } });
-        assert.equal(aimed, "650");
-        assert.ok(waitedMs >= 500 && waitedMs < 2000, `waited ${waitedMs} ms`);
+    it("asks the next Sentinel when the first does not answer, and aims earlier with a short info-period", () => {
+        const pods: Pods = {
+            2: { replicaReads: [{ pod: 1, age: 50, role: "slave", priority: HANDOVER_PRIORITY }] },
+            1: { priority: 100 },
+        };
+        // info-period 500: the request must arrive 150 ms before the next regular read.
+        const { target, aimed } = choose(pods, { SENTINEL_INFO_PERIOD_MILLISECONDS: "500" });
+        assert.equal(target, host(1));
+        assert.equal(aimed, "350");
     });
 
-    it("makes the request arrive before the next regular read of any replica, 50 ms ahead of the info-period", () => {
-        // info-period 750: the replica read 400 ms ago is read again at 750; the request may
-        // arrive 200 ms later at the most, when the other read is 400 ms old.
-        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 400] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "750" });
-        assert.equal(aimed, "400");
-        assert.ok(waitedMs >= 200 && waitedMs < 2000, `waited ${waitedMs} ms`);
-    });
-
-    it("waits for the wider gap between two replicas' reads, and takes the narrower one when the read does not come", () => {
-        // Read 100 and 800 ms ago, info-period 1000: 200 ms left before the older is read again;
-        // after that read, 700 ms until the younger's. Here the read never comes: after three
-        // waits of 320 ms, it arrives 250 ms after the younger read.
-        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 800] } });
-        assert.equal(aimed, "250");
-        assert.ok(waitedMs >= 690 && waitedMs < 3000, `waited ${waitedMs} ms`);
-    });
-
-    it("waits out a regular read due before the request could arrive, and gives up when it does not come", () => {
-        // 700 ms old at an info-period of 750: read again within 170 ms, three times over here.
-        const { aimed, waitedMs } = awaitPhase({ 1: { infoReadAges: [100, 700] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "750" });
+    it("gives up waiting when the Sentinel does not read the new priority within two info-periods, keeping the choice until released", () => {
+        const pods: Pods = {
+            1: { replicaReads: [{ pod: 2, age: 200, role: "slave", priority: 100 }] },
+            2: { priority: 100 },
+        };
+        const { target, aimed, waitedMs, sets } = choose(pods, { SENTINEL_INFO_PERIOD_MILLISECONDS: "300" });
+        assert.equal(target, host(2));
         assert.equal(aimed, "none");
-        assert.ok(waitedMs >= 340 && waitedMs < 2000, `waited ${waitedMs} ms`);
+        assert.ok(waitedMs >= 800 && waitedMs < 3000, `waited ${waitedMs} ms`);
+        assert.equal(sets.length, 2, sets.join("\n"));
     });
 
-    it("does not wait without an info-period (a pod started before it was set) or an answering Sentinel", () => {
-        assert.equal(awaitPhase({ 1: { infoReadAges: [100] } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "" }).aimed, "none");
-        const { aimed, waitedMs } = awaitPhase({});
-        assert.equal(aimed, "none");
-        assert.ok(waitedMs < 2000, `waited ${waitedMs} ms`);
+    it("does not give back a priority that changed since (the chosen server restarted)", () => {
+        const pods: Pods = {
+            1: { replicaReads: [{ pod: 2, age: 500, role: "slave", priority: HANDOVER_PRIORITY }] },
+            2: { priority: 100 },
+        };
+        const { commands } = runLibTraced(
+            {},
+            3,
+            0,
+            pods,
+            "eval",
+            `choose_handover_target; cli_at ${host(2)} ${REDIS_PORT} 1 config set replica-priority 0 > /dev/null; release_handover_target`,
+        );
+        assert.deepEqual(
+            commands.filter((line) => line.includes("config set")),
+            [
+                `${host(2)} ${REDIS_PORT} config set replica-priority ${HANDOVER_PRIORITY}`,
+                `${host(2)} ${REDIS_PORT} config set replica-priority 0`,
+            ],
+        );
+    });
+
+    it("chooses nothing and does not wait without an info-period, an answering Sentinel, a candidate or a server that takes the priority", () => {
+        const reads = { replicaReads: [{ pod: 2, age: 200, role: "slave", priority: 100 }] };
+        assert.equal(choose({ 1: reads, 2: { priority: 100 } }, { SENTINEL_INFO_PERIOD_MILLISECONDS: "" }).aimed, "none");
+        for (const pods of [{}, { 1: reads }, { 1: { replicaReads: [] }, 2: { priority: 100 } }] as Pods[]) {
+            const { target, aimed, waitedMs, sets } = choose(pods);
+            assert.deepEqual([target, aimed, sets], ["none", "none", []]);
+            assert.ok(waitedMs < 2000, `waited ${waitedMs} ms`);
+        }
+    });
+});
+
+describe("lib-common.sh: a handover's choice that outlived the handover (handover_choice_lapsed)", function () {
+    this.timeout(20000);
+
+    /** handover_choice_lapsed as pod cache-1 of three: the priorities it set, and what it logged. */
+    const lapse = (pods: Pods, env: NodeJS.ProcessEnv = {}) => {
+        const { printed, commands } = runLibTraced(env, 3, 1, pods, "eval", "handover_choice_lapsed 1 2>&1");
+        return { sets: commands.filter((line) => line.includes("config set")), logged: printed };
+    };
+    const chosen = { replication: replicaOf(0), priority: HANDOVER_PRIORITY };
+    const reset = [`127.0.0.1 ${REDIS_PORT} config set replica-priority 100`];
+
+    it("keeps the choice while the master it replicates from hands over (its own priority 0)", () => {
+        assert.deepEqual(lapse({ 0: { priority: 0 }, 1: chosen }).sets, []);
+    });
+
+    it("gives it up when the master is not handing over, does not answer, or this server runs as the master", () => {
+        const { sets, logged } = lapse({ 0: { priority: 100 }, 1: chosen });
+        assert.deepEqual(sets, reset);
+        assert.match(logged ?? "", /chosen for a handover that is not under way/);
+        assert.deepEqual(lapse({ 1: chosen }).sets, reset, "the master does not answer");
+        assert.deepEqual(lapse({ 0: { priority: 0 }, 1: { replication: MASTER, priority: HANDOVER_PRIORITY } }).sets, reset);
+    });
+
+    it("makes a server that is stopping unpromotable again at once, even while its master hands over", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kr-stopping-"));
+        try {
+            fs.writeFileSync(path.join(tmp, "stopping"), "abc");
+            const { sets, logged } = lapse({ 0: { priority: 0 }, 1: { ...chosen, runId: "abc" } }, { TMPDIR: tmp });
+            assert.deepEqual(sets, [`127.0.0.1 ${REDIS_PORT} config set replica-priority 0`]);
+            assert.match(logged ?? "", /while stopping/);
+            assert.deepEqual(
+                lapse({ 0: { priority: 0 }, 1: { ...chosen, runId: "restarted" } }, { TMPDIR: tmp }).sets,
+                [],
+                "a mark of the server before",
+            );
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("leaves any other priority alone", () => {
+        assert.deepEqual(lapse({ 0: { priority: 100 }, 1: { replication: replicaOf(0), priority: 0 } }).sets, []);
+        assert.deepEqual(lapse({ 0: { priority: 100 }, 1: { replication: replicaOf(0), priority: 200 } }).sets, []);
     });
 });
 

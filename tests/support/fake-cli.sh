@@ -2,7 +2,9 @@
 # A stand-in for redis-cli in tests of the pod scripts' decisions. It answers a command sent to
 # HOST:PORT (-h HOST -p PORT COMMAND...) with the file $FAKE_CLI_REPLIES/HOST/PORT/COMMAND (the
 # command's words joined by spaces), and fails as redis-cli does for a server that cannot be
-# reached when there is no such file.
+# reached when there is no such file. With FAKE_CLI_LOG set, it also appends "HOST PORT COMMAND" to
+# that file, for each command it is sent. The replies are files so that a test can tell each
+# server's answers apart; see below for the one command that changes them.
 set -eu
 : "${FAKE_CLI_REPLIES:?FAKE_CLI_REPLIES is not set}"
 host=
@@ -21,9 +23,17 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
+if [ -n "${FAKE_CLI_LOG:-}" ]; then
+    printf '%s %s %s\n' "$host" "$port" "$*" >> "$FAKE_CLI_LOG"
+fi
 reply="$FAKE_CLI_REPLIES/$host/$port/$*"
 if [ ! -f "$reply" ]; then
     echo "Could not connect to Redis at $host:$port: Connection refused" >&2
     exit 1
+fi
+# A server keeps what it is set to: CONFIG SET NAME VALUE, when answered, changes what CONFIG GET
+# NAME answers next.
+if [ $# -eq 4 ] && [ "$1 $2" = "config set" ]; then
+    printf '%s\n%s\n' "$3" "$4" > "$FAKE_CLI_REPLIES/$host/$port/config get $3"
 fi
 cat "$reply"

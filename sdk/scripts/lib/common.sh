@@ -33,6 +33,16 @@ redis_cli() {
     timeout "$redis_cli_seconds" "$ENGINE_CLI" --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# cli_at HOST PORT SECONDS COMMAND...: the engine's cli against the server at HOST:PORT (another pod's), given up after SECONDS.
+cli_at() {
+    cli_host=$1
+    cli_port=$2
+    cli_seconds=$3
+    shift 3
+    timeout "$cli_seconds" "$ENGINE_CLI" --no-auth-warning -h "$cli_host" -p "$cli_port" "$@" 2>/dev/null
+}
+
+
 # in_seconds MILLISECONDS: sets in_seconds to the same duration in seconds, as timeout and sleep
 # read them (250: 0.250), without a subshell (a loop that runs several times a second forks less).
 in_seconds() {
@@ -86,10 +96,17 @@ stopping() {
     [ -s "$STOPPING_MARK" ] && [ "$(cat "$STOPPING_MARK")" = "$(server_run_id "$1")" ]
 }
 
+# PROMOTABLE_PRIORITY: the replica-priority of a replica the Sentinels may promote.
+PROMOTABLE_PRIORITY=100
+# HANDOVER_PRIORITY: the replica-priority that a master handing over gives the replica it chose
+# (choose_handover_target in lib-sentinel.sh), for that handover only: the lowest there is, so
+# that the Sentinel promotes that replica whatever the offsets it last read.
+HANDOVER_PRIORITY=1
+
 # promotable_once_synchronised SECONDS: a replica starts with replica-priority 0 (Sentinel never
 # promotes it; see role.sh); once its link to the master is up and the first synchronisation is
-# done, it becomes eligible (priority 100), unless it is stopping (STOPPING_MARK). A server that is
-# not such a replica is left alone.
+# done, it becomes eligible (PROMOTABLE_PRIORITY), unless it is stopping (STOPPING_MARK). A server
+# that is not such a replica is left alone.
 promotable_once_synchronised() {
     if stopping "$1"; then
         return 0
@@ -103,5 +120,35 @@ promotable_once_synchronised() {
         *master_sync_in_progress:1*) return 0 ;;
     esac
     [ "$(redis_cli "$1" config get replica-priority | tail -n 1)" = 0 ] || return 0
-    redis_cli "$1" config set replica-priority 100 > /dev/null && log "synchronised with the master: now eligible for promotion"
+    redis_cli "$1" config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null && log "synchronised with the master: now eligible for promotion"
+}
+
+# handover_choice_lapsed SECONDS: a server that holds HANDOVER_PRIORITY while no handover to it
+# runs gets PROMOTABLE_PRIORITY back: it runs as the master, or the master it replicates from does
+# not answer, or reports a priority other than 0 (a master that hands over has made itself
+# unpromotable first). The master that chose it gives the priority back itself once the handover
+# is done; this is for one that stopped before it could (killed). A replica preferred whatever its
+# offsets could otherwise be promoted with less data than another by the failover after a crash.
+# A server that is stopping (chosen at the moment its own preStop hook made it unpromotable) gets
+# priority 0 back at once.
+handover_choice_lapsed() {
+    [ "$(redis_cli "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ] || return 0
+    if stopping "$1"; then
+        redis_cli "$1" config set replica-priority 0 > /dev/null &&
+            log "chosen for a handover while stopping: not eligible for promotion again"
+        return 0
+    fi
+    lapse_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
+    lapse_master=$(printf '%s\n' "$lapse_state" | awk -F: '$1 == "master_host" { print $2 }')
+    lapse_port=$(printf '%s\n' "$lapse_state" | awk -F: '$1 == "master_port" { print $2 }')
+    case "$lapse_state" in
+        *role:slave*)
+            if [ -n "$lapse_master" ] &&
+                [ "$(cli_at "$lapse_master" "${lapse_port:-$REDIS_PORT}" "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = 0 ]; then
+                return 0
+            fi
+            ;;
+    esac
+    redis_cli "$1" config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null &&
+        log "chosen for a handover that is not under way: eligible for promotion as any other replica again"
 }

@@ -11,7 +11,7 @@
 #
 # Environment: ENGINE_CLI, REDIS_PORT, SENTINEL_PORT, MASTER_NAME, POD_NAME, POD_SERVICE_DOMAIN,
 # PEER_HOSTS (every pod's host name, ordinal 0 first), REDISCLI_AUTH (see use_password), and
-# SENTINEL_INFO_PERIOD_MILLISECONDS where set (see await_info_phase).
+# SENTINEL_INFO_PERIOD_MILLISECONDS where set (see choose_handover_target).
 
 : "${SENTINEL_PORT:?SENTINEL_PORT is not set}"
 : "${MASTER_NAME:?MASTER_NAME is not set}"
@@ -23,15 +23,6 @@ SELF_HOST="$POD_NAME.$POD_SERVICE_DOMAIN"
 # The master of a new deployment: the first pod.
 # shellcheck disable=SC2034 # for the scripts that source this file
 BOOTSTRAP_HOST=${PEER_HOSTS%% *}
-
-# cli_at HOST PORT SECONDS COMMAND...: the engine's cli against another pod, given up after SECONDS.
-cli_at() {
-    cli_host=$1
-    cli_port=$2
-    cli_seconds=$3
-    shift 3
-    timeout "$cli_seconds" "$ENGINE_CLI" --no-auth-warning -h "$cli_host" -p "$cli_port" "$@" 2>/dev/null
-}
 
 # ask_every PORT COMMAND...: sends COMMAND to every pod's PORT at once (a silent peer costs one
 # second, not one second each) and prints "HOST<TAB>REPLY" for each answer, the reply's lines
@@ -157,72 +148,118 @@ failover_order() {
     printf '%s\n' "$SELF_HOST"
 }
 
-# info_read_ages SENTINEL_HOST PERIOD_MS: how long ago, in ms, that Sentinel last read INFO from the
-# replicas of the master that it reads every PERIOD_MS: "YOUNGEST OLDEST" (the most recent read's
-# age and the least recent's); nothing when it does not answer or reads none. A replica read
-# longer ago than two periods is left out: the Sentinel does not reach it.
-info_read_ages() {
+# replica_view SENTINEL_HOST REPLICA_HOST: how the Sentinel at SENTINEL_HOST last saw the replica
+# REPLICA_HOST: "AGE ROLE PRIORITY", the age in ms of its last INFO of that replica, and the role
+# and the replica-priority that INFO reported; nothing when that Sentinel does not answer or does
+# not know that replica.
+replica_view() {
     cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
-        awk -v period="$2" 'previous == "info-refresh" && $0 + 0 <= 2 * period {
-                age = $0 + 0; if (n++ == 0 || age < youngest) youngest = age; if (age > oldest) oldest = age }
+        awk -v host="$2" '
+            previous == "name" { current = "" }
+            previous == "ip" { current = $0 }
+            current == host && previous == "info-refresh" { age = $0 }
+            current == host && previous == "role-reported" { role = $0 }
+            current == host && previous == "slave-priority" { priority = $0 }
             { previous = $0 }
-            END { if (n > 0) print youngest, oldest }'
+            END { if (age != "") print age, (role == "" ? "?" : role), (priority == "" ? "?" : priority) }'
 }
 
-# FAILOVER_REQUEST_LEAD_MILLISECONDS: from the end of await_info_phase until the Sentinel receives
-# the request (the pause, the catch-up and the request itself: about 75 ms measured, unloaded).
+# handover_candidate SENTINEL_HOST PERIOD_MS: the replica a handover has the Sentinel at
+# SENTINEL_HOST promote, as "HOST PRIORITY": of the replicas it reads every PERIOD_MS that it would
+# promote (flags "slave" alone: not down, not being promoted; their link to the master up; read
+# within two periods; a priority other than 0), one with the lowest priority (an operator's
+# preference stays), and of those the one it read longest ago, whose next read comes soonest.
+# Nothing when it does not answer or has none.
+handover_candidate() {
+    cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
+        awk -v period="$2" -v self="$SELF_HOST" '
+            function consider() {
+                if (ip != "" && ip != self && flags == "slave" && link == "ok" && priority > 0 && age != "" && age <= 2 * period &&
+                    (best == "" || priority < best_priority || (priority == best_priority && age > best_age))) {
+                    best = ip; best_priority = priority; best_age = age
+                }
+                ip = ""; flags = ""; link = ""; priority = 0; age = ""
+            }
+            previous == "name" { consider() }
+            previous == "ip" { ip = $0 }
+            previous == "flags" { flags = $0 }
+            previous == "master-link-status" { link = $0 }
+            previous == "slave-priority" { priority = $0 + 0 }
+            previous == "info-refresh" { age = $0 + 0 }
+            { previous = $0 }
+            END { consider(); if (best == "") exit 1; print best, best_priority }'
+}
+
+# FAILOVER_REQUEST_LEAD_MILLISECONDS: from the end of choose_handover_target until the Sentinel
+# receives the request (the pause, the catch-up and the request itself: about 75 ms measured,
+# unloaded).
 FAILOVER_REQUEST_LEAD_MILLISECONDS=100
 
-# await_info_phase: waits, while writes still flow, for the moment to request a failover of the
-# Sentinel that request_failover asks first; sets info_phase_age to the age its most recent read
-# of a replica will have when the request arrives (empty when it could not tell, and did not wait).
+# choose_handover_target: run by a master that hands over, writes still flowing. It chooses the
+# replica that the Sentinel request_failover asks first is to promote (handover_candidate), makes
+# it that Sentinel's first choice (replica-priority HANDOVER_PRIORITY, below any other), waits
+# until that Sentinel has read the new priority, and then for the moment to request the failover.
+# Sets handover_target and handover_target_priority (its priority before; see
+# release_handover_target), and info_phase_age: how old that Sentinel's last read of the target
+# will be when the request arrives (all empty when it could not choose or tell, and did not wait).
 #
 # Why: the Sentinel leading a failover learns that its replica took the promotion only from the
 # next INFO it reads from it; while a failover is under way it reads INFO once a second, counted
 # from its last read, whatever its info-period. Its promotion takes the Sentinel three turns of
 # its timer, up to 300 ms: a read due sooner comes before it, and the promotion is seen only a
-# second later. Measured without this: 262 to 977 ms from the request to +promoted-slave, while
-# the clients wait. The Sentinel promotes the replica with the largest replication offset as of
-# its last read, and writes flow until just before the request: the replica it read last. So the
-# request is timed to arrive when that read is about 650 ms old (its next is due 350 ms later),
-# and before the Sentinel's next regular read of any replica (every info-period,
-# SENTINEL_INFO_PERIOD_MILLISECONDS, to which 50 ms are left), which would make that replica the
-# freshest one. Reads of different replicas can be too close for that: it then waits for the
-# wider of the two gaps between reads that the youngest and oldest reads outline, and arrives
-# early in it. Mistimed (equal offsets, a slow request), a handover takes as long as without this.
-await_info_phase() {
+# second later. Measured without timing: 262 to 977 ms from the request to +promoted-slave, while
+# the clients wait. So the request is timed to arrive when the target's last read is about 600 ms
+# old (the promotion is seen at the read 400 ms later), and before the Sentinel's next regular read
+# of it (every info-period, SENTINEL_INFO_PERIOD_MILLISECONDS, to which 150 ms are left). Which
+# replica the Sentinel promotes must be known for that: by the offsets of its last reads, it would
+# be whichever it read last before the pause, and with two replicas read at their own phases, the
+# latest read was rarely older than 400 ms at any moment the other's next read left free. The
+# priority fixes it. It is safe because the failover is requested only once every replica holds
+# every write (pre-stop.sh gives the priority back first when one lags).
+choose_handover_target() {
+    handover_target=
+    handover_target_priority=
     info_phase_age=
     [ -n "${SENTINEL_INFO_PERIOD_MILLISECONDS:-}" ] || return 0
-    phase_lead=$FAILOVER_REQUEST_LEAD_MILLISECONDS
-    phase_bound=$((SENTINEL_INFO_PERIOD_MILLISECONDS - 50 - phase_lead))
-    phase_target=$((650 - phase_lead))
-    [ "$phase_target" -le "$phase_bound" ] || phase_target=$phase_bound
-    [ "$phase_target" -gt 0 ] || return 0
+    phase_aim=600
+    [ "$phase_aim" -le $((SENTINEL_INFO_PERIOD_MILLISECONDS - 150)) ] || phase_aim=$((SENTINEL_INFO_PERIOD_MILLISECONDS - 150))
     for sentinel_host in $(failover_order); do
-        # shellcheck disable=SC2046 # two numbers
-        set -- $(info_read_ages "$sentinel_host" "$SENTINEL_INFO_PERIOD_MILLISECONDS")
+        # shellcheck disable=SC2046 # a host and a number
+        set -- $(handover_candidate "$sentinel_host" "$SENTINEL_INFO_PERIOD_MILLISECONDS")
         [ $# -eq 2 ] || continue
-        for phase_try in 1 2 3; do
-            # In this gap: up to the target, and before the oldest read is renewed.
-            phase_wait=$((phase_target - $1))
-            [ "$phase_wait" -le $((phase_bound - $2)) ] || phase_wait=$((phase_bound - $2))
-            # In the next gap, which the oldest read's renewal opens and the youngest's closes.
-            next_age=$(($2 - $1 - 100))
-            [ "$next_age" -le $((phase_target + phase_lead)) ] || next_age=$((phase_target + phase_lead))
-            if [ "$phase_wait" -ge 0 ] && { [ $(($1 + phase_wait + phase_lead + 50)) -ge "$next_age" ] || [ "$phase_try" -eq 3 ]; }; then
-                sleep_ms "$phase_wait"
-                # shellcheck disable=SC2034 # for pre-stop.sh
-                info_phase_age=$(($1 + phase_wait + phase_lead))
-                return 0
-            fi
-            [ "$phase_try" -lt 3 ] || return 0
-            # Into the next gap: once the oldest read is renewed.
-            sleep_ms $((SENTINEL_INFO_PERIOD_MILLISECONDS + 120 - $2))
-            # shellcheck disable=SC2046 # two numbers
-            set -- $(info_read_ages "$sentinel_host" "$SENTINEL_INFO_PERIOD_MILLISECONDS")
-            [ $# -eq 2 ] || return 0
+        before=$(cli_at "$1" "$REDIS_PORT" 1 config get replica-priority | tr -d '\r' | tail -n 1)
+        [ -n "$before" ] && [ "$before" != 0 ] || return 0
+        cli_at "$1" "$REDIS_PORT" 1 config set replica-priority "$HANDOVER_PRIORITY" > /dev/null || return 0
+        handover_target=$1
+        handover_target_priority=$before
+        # Its next read: within an info-period, and a timer turn.
+        seen_deadline=$(($(now_ms) + 2 * SENTINEL_INFO_PERIOD_MILLISECONDS + 200))
+        while :; do
+            # shellcheck disable=SC2046 # three words
+            set -- $(replica_view "$sentinel_host" "$handover_target")
+            [ $# -eq 3 ] && [ "$3" = "$HANDOVER_PRIORITY" ] && break
+            [ "$(now_ms)" -lt "$seen_deadline" ] || return 0
+            sleep 0.05
         done
+        phase_wait=$((phase_aim - FAILOVER_REQUEST_LEAD_MILLISECONDS - $1))
+        sleep_ms "$phase_wait"
+        [ "$phase_wait" -ge 0 ] || phase_wait=0
+        # shellcheck disable=SC2034 # for pre-stop.sh
+        info_phase_age=$(($1 + phase_wait + FAILOVER_REQUEST_LEAD_MILLISECONDS))
+        return 0
     done
+}
+
+# release_handover_target: gives the replica choose_handover_target chose its priority back,
+# unless it changed since (its server restarted, or it stopped). A replica preferred whatever its
+# offsets could otherwise be promoted with less data than another by a failover after a crash.
+# The readiness probe does the same should this pod stop before it could (handover_choice_lapsed).
+release_handover_target() {
+    [ -n "${handover_target:-}" ] || return 0
+    if [ "$(cli_at "$handover_target" "$REDIS_PORT" 1 config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ]; then
+        cli_at "$handover_target" "$REDIS_PORT" 1 config set replica-priority "$handover_target_priority" > /dev/null || return 1
+    fi
+    handover_target=
 }
 
 # request_failover SINCE_MS WAIT_SECONDS: asks one Sentinel to fail over (SENTINEL FAILOVER), once
@@ -347,20 +384,6 @@ failover_abandoned() {
             previous == "flags" && flags == "" { flags = $0 }
             { previous = $0 }
             END { exit (ip == self && flags != "" && flags !~ /failover_in_progress/) ? 0 : 1 }'
-}
-
-# replica_read SENTINEL_HOST REPLICA_HOST: how the Sentinel at SENTINEL_HOST last saw the replica
-# REPLICA_HOST: "read N ms ago as ROLE" (its last INFO's age, and the role that INFO reported);
-# nothing when it does not answer. Logged by a handover to show when the Sentinel will see the
-# promotion: at its first read after it, a second after the read before.
-replica_read() {
-    cli_at "$1" "$SENTINEL_PORT" 1 sentinel replicas "$MASTER_NAME" | tr -d '\r' |
-        awk -v host="$2" '
-            previous == "ip" { current = $0 }
-            previous == "info-refresh" && current == host { age = $0 }
-            previous == "role-reported" && current == host { role = $0 }
-            { previous = $0 }
-            END { if (age != "") print "read " age " ms ago as " role }'
 }
 
 # DETACHED_PORT: no pod listens on port 1 (tcpmux). A server pointed at that port of a host

@@ -5,13 +5,16 @@
 #   0. every other server that is not in sync with the master yet (its pod restarted just before)
 #      gets in sync, for at most $SYNC_WAIT_SECONDS, while writes still flow (a replica that stops
 #      waits so too: the master would be left without a good replica);
-#   1. writes still flowing, it waits (at most about a second) for the moment when a failover
-#      requested then is seen done soonest (await_info_phase in lib-sentinel.sh);
+#   1. writes still flowing, it chooses the replica to promote, makes it the Sentinel's first
+#      choice, and waits (about a second) for the moment when a failover requested then is seen
+#      done soonest (choose_handover_target in lib-sentinel.sh);
 #   2. writes are paused (CLIENT PAUSE WRITE): a client's write waits instead of landing on a
 #      server that is about to stop being the master;
 #   3. the replicas catch up with every write the master accepted (the offsets they report
 #      reach the master's), for at most $CATCH_UP_SECONDS;
-#   4. the Sentinels fail over (SENTINEL FAILOVER): they promote the replica with the most data;
+#   4. the Sentinels fail over (SENTINEL FAILOVER): they promote the chosen replica, which holds
+#      every write now (when a replica lags, the choice is undone first, and they promote the
+#      replica with the most data);
 #   5. the moment the promoted replica runs as the master, this server steps down: it becomes a
 #      replica attached to nothing (see successor in lib-sentinel.sh for why);
 #   6. once a majority of the Sentinels name the new master, and it has the replicas it needs to
@@ -120,9 +123,11 @@ own_master_host() {
     redis_cli 1 info replication 2> /dev/null | tr -d '\r' | awk -F: '$1 == "master_host" { print $2 }'
 }
 
-# Writes still flowing, the failover request is timed to the Sentinel's reads (see await_info_phase).
-await_info_phase
-log "handing the master over${info_phase_age:+ (to the Sentinel about ${info_phase_age} ms after its last read of the replicas)}"
+# Writes still flowing, the replica to promote is chosen, and the failover request is timed to the
+# Sentinel's reads of it (see choose_handover_target). The choice is given back on every way out.
+trap release_handover_target EXIT
+choose_handover_target
+log "handing the master over${handover_target:+ to $handover_target}${info_phase_age:+ (the request reaching the Sentinel about ${info_phase_age} ms after its last read of it)}"
 redis_cli 2 client pause "$HANDOVER_PAUSE_MILLISECONDS" write > /dev/null
 deadline=$(($(date +%s) + CATCH_UP_SECONDS))
 paused_ms=$(now_ms)
@@ -131,6 +136,7 @@ until caught_up; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
         # A replica lags: the Sentinel must choose by offsets read after the pause, not before.
         log "the replicas did not catch up within ${CATCH_UP_SECONDS}s; failing over to the one with the most data"
+        release_handover_target || log "could not give $handover_target its priority back: it may be promoted whatever its data"
         fresh_view_seconds=2
         break
     fi
@@ -138,8 +144,9 @@ until caught_up; do
 done
 
 # With every replica caught up (fresh_view_seconds 0), whichever the Sentinel promotes loses
-# nothing, whatever the age of its view.
-reply=$(request_failover "$paused_ms" "$fresh_view_seconds") || true
+# nothing, whatever the age of its view. Otherwise its view must be newer than the choice given
+# back, which is newer than the pause.
+reply=$(request_failover "$(now_ms)" "$fresh_view_seconds") || true
 requested_ms=$(now_ms)
 case "$reply" in
     *": OK") asked_sentinel=${reply%%:*} ;;
@@ -179,7 +186,11 @@ while :; do
         log "$detached runs as the master $(($(now_ms) - requested_ms)) ms after the request: stepped down, detached from it"
         # When the Sentinel last read it, off the handover's path: it sees the promotion at its first read after it.
         if [ -n "$asked_sentinel" ]; then
-            (read_report=$(replica_read "$asked_sentinel" "$detached") && [ -n "$read_report" ] && log "the Sentinel asked had $read_report") &
+            (
+                # shellcheck disable=SC2046 # three words
+                set -- $(replica_view "$asked_sentinel" "$detached")
+                [ $# -eq 3 ] && log "the Sentinel asked had read it $1 ms ago as $2"
+            ) &
         fi
     fi
     # Once a majority of the Sentinels name the new master, a client that reconnects finds it: it

@@ -48,7 +48,10 @@
 #              reply, or the absence of one), which the kubelet shows in its events. It never
 #              depends on another server: a replica whose master is gone stays ready. A replica,
 #              which starts not eligible for promotion (replica-priority 0, see role.sh), becomes
-#              eligible here once it has synchronised with its master.
+#              eligible here once it has synchronised with its master; one that a master handing
+#              over chose, and that still holds that choice when no handover runs (the master was
+#              killed before it could give it back), becomes as eligible as any other again
+#              (handover_choice_lapsed in lib-common.sh).
 #
 # The password reaches the cli ($ENGINE_CLI: redis-cli or valkey-cli) through REDISCLI_AUTH,
 # never through its arguments.
@@ -101,7 +104,10 @@ if [ "$kind" = readiness ] && [ "$reply" != PONG ]; then
     exit 1
 fi
 case "$target:$kind" in
-    server:readiness) promotable_once_synchronised "$timeout_seconds" || true ;;
+    server:readiness)
+        promotable_once_synchronised "$timeout_seconds" || true
+        handover_choice_lapsed "$timeout_seconds" || true
+        ;;
     sentinel:startup | sentinel:readiness)
         # Defaults, not errors, for these: the ConfigMap's scripts reach running pods before the
         # pods roll, so a newer probe may run in a pod whose environment is older.

@@ -99,7 +99,7 @@ while :; do
         if [ -z "$made_eligible" ]; then
             made_eligible=$(printf '%s\n' "$replicas" | sort -k3,3nr | awk 'NR == 1 { print $1 }')
             log "every replica restarted and this volume holds no dataset: making $made_eligible, whose data holds the longest replication history, eligible for promotion"
-            cli_at "$made_eligible" "$REDIS_PORT" 1 config set replica-priority 100 > /dev/null || made_eligible=
+            cli_at "$made_eligible" "$REDIS_PORT" 1 config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null || made_eligible=
         fi
     fi
     now=$(date +%s)
