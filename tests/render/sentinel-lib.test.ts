@@ -33,9 +33,10 @@ type Pods = Record<
         /**
          * Replicas as SENTINEL REPLICAS reports them: pod, age of its last INFO, the role and
          * priority that INFO reported, its flags ("slave" unless given) and its link to the master
-         * ("ok" unless given).
+         * ("ok" unless given). A live read's age grows from the start of the call, as a real
+         * Sentinel's does; others stay as given.
          */
-        replicaReads?: { pod: number; age: number; role: string; priority?: number; flags?: string; link?: string }[];
+        replicaReads?: { pod: number; age: number; role: string; priority?: number; flags?: string; link?: string; live?: boolean }[];
         /** The replica-priority of the pod's server (CONFIG GET), which also takes CONFIG SET of it. */
         priority?: number;
         /** The run_id of the pod's server (INFO server). */
@@ -114,7 +115,7 @@ function writeReplies(dir: string, pods: Pods): void {
                 "flags",
                 read.flags ?? "slave",
                 "info-refresh",
-                String(read.age),
+                read.live ? `@since:${Date.now() - read.age}@` : String(read.age),
                 "role-reported",
                 read.role,
                 "master-link-status",
@@ -461,14 +462,15 @@ describe("lib-sentinel.sh: choosing the replica a handover promotes, and timing 
 
     it("makes the candidate the asked Sentinel's first choice, waits until it read that, times the request 600 ms after that read, and gives the priority back", () => {
         // cache-1's Sentinel is asked first; it read cache-2 with the handover's priority 200 ms
-        // ago (in the stand-in, at once): 600 ms less the 100 the request takes, less those 200.
+        // ago (in the stand-in, at once): the pause comes 300 ms later, when the read is 500 ms
+        // old, and the request 100 ms after the pause.
         const pods: Pods = {
-            1: { replicaReads: [{ pod: 2, age: 200, role: "slave", priority: HANDOVER_PRIORITY }] },
+            1: { replicaReads: [{ pod: 2, age: 200, role: "slave", priority: HANDOVER_PRIORITY, live: true }] },
             2: { priority: 150 },
         };
         const { target, aimed, waitedMs, sets } = choose(pods);
         assert.equal(target, host(2));
-        assert.equal(aimed, "600");
+        assert.ok(Number(aimed) >= 600 && Number(aimed) <= 650, `aimed at ${aimed} ms`);
         assert.ok(waitedMs >= 300 && waitedMs < 2000, `waited ${waitedMs} ms`);
         assert.deepEqual(sets, [
             `${host(2)} ${REDIS_PORT} config set replica-priority ${HANDOVER_PRIORITY}`,
@@ -478,13 +480,26 @@ describe("lib-sentinel.sh: choosing the replica a handover promotes, and timing 
 
     it("asks the next Sentinel when the first does not answer, and aims earlier with a short info-period", () => {
         const pods: Pods = {
-            2: { replicaReads: [{ pod: 1, age: 50, role: "slave", priority: HANDOVER_PRIORITY }] },
+            2: { replicaReads: [{ pod: 1, age: 50, role: "slave", priority: HANDOVER_PRIORITY, live: true }] },
             1: { priority: 100 },
         };
         // info-period 500: the request must arrive 150 ms before the next regular read.
         const { target, aimed } = choose(pods, { SENTINEL_INFO_PERIOD_MILLISECONDS: "500" });
         assert.equal(target, host(1));
-        assert.equal(aimed, "350");
+        assert.ok(Number(aimed) >= 350 && Number(aimed) <= 400, `aimed at ${aimed} ms`);
+    });
+
+    it("waits for the Sentinel's next read when the last is too old to aim at, and does not time the request when it does not come", () => {
+        // info-period 300: the pause is aimed at 50 ms after the read; this one is 500 ms old,
+        // and the next never comes here (two periods and 200 ms).
+        const pods: Pods = {
+            1: { replicaReads: [{ pod: 2, age: 500, role: "slave", priority: HANDOVER_PRIORITY, live: true }] },
+            2: { priority: 100 },
+        };
+        const { target, aimed, waitedMs } = choose(pods, { SENTINEL_INFO_PERIOD_MILLISECONDS: "300" });
+        assert.equal(target, host(2));
+        assert.equal(aimed, "none");
+        assert.ok(waitedMs >= 800 && waitedMs < 3000, `waited ${waitedMs} ms`);
     });
 
     it("gives up waiting when the Sentinel does not read the new priority within two info-periods, keeping the choice until released", () => {
@@ -570,6 +585,15 @@ describe("lib-common.sh: a handover's choice that outlived the handover (handove
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
+    });
+
+    it("is dropped by the fence without asking the master (drop_handover_choice): a silent master hands nothing over", () => {
+        const { commands } = runLibTraced({}, 3, 1, { 0: { priority: 0 }, 1: chosen }, "eval", "drop_handover_choice 1 2> /dev/null");
+        assert.deepEqual(
+            commands.filter((line) => line.includes("config set")),
+            reset,
+        );
+        assert.ok(!commands.some((line) => line.startsWith(host(0))), "the master is not asked");
     });
 
     it("leaves any other priority alone", () => {

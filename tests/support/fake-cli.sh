@@ -36,4 +36,9 @@ fi
 if [ $# -eq 4 ] && [ "$1 $2" = "config set" ]; then
     printf '%s\n%s\n' "$3" "$4" > "$FAKE_CLI_REPLIES/$host/$port/config get $3"
 fi
-cat "$reply"
+# A reply may hold ages that grow as a real server's do: @since:EPOCH_MS@ reads as the milliseconds
+# since EPOCH_MS.
+awk -v now="$(date +%s%3N)" '{
+    while (match($0, /@since:[0-9]+@/)) $0 = substr($0, 1, RSTART - 1) (now - substr($0, RSTART + 7, RLENGTH - 8)) substr($0, RSTART + RLENGTH)
+    print
+}' "$reply"

@@ -123,32 +123,41 @@ promotable_once_synchronised() {
     redis_cli "$1" config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null && log "synchronised with the master: now eligible for promotion"
 }
 
-# handover_choice_lapsed SECONDS: a server that holds HANDOVER_PRIORITY while no handover to it
-# runs gets PROMOTABLE_PRIORITY back: it runs as the master, or the master it replicates from does
-# not answer, or reports a priority other than 0 (a master that hands over has made itself
-# unpromotable first). The master that chose it gives the priority back itself once the handover
-# is done; this is for one that stopped before it could (killed). A replica preferred whatever its
-# offsets could otherwise be promoted with less data than another by the failover after a crash.
-# A server that is stopping (chosen at the moment its own preStop hook made it unpromotable) gets
-# priority 0 back at once.
-handover_choice_lapsed() {
+# drop_handover_choice SECONDS: a server that holds HANDOVER_PRIORITY gets PROMOTABLE_PRIORITY back,
+# or 0 when it is stopping (chosen at the moment its own preStop hook made it unpromotable). A
+# replica preferred whatever its offsets could otherwise be promoted with less data than another by
+# the failover after a crash.
+drop_handover_choice() {
     [ "$(redis_cli "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ] || return 0
     if stopping "$1"; then
         redis_cli "$1" config set replica-priority 0 > /dev/null &&
             log "chosen for a handover while stopping: not eligible for promotion again"
         return 0
     fi
+    redis_cli "$1" config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null &&
+        log "chosen for a handover that is not under way: eligible for promotion as any other replica again"
+}
+
+# handover_choice_lapsed SECONDS: drop_handover_choice, unless the master this server replicates
+# from is handing over to it: it answers, and reports priority 0 (a master that hands over makes
+# itself unpromotable first). A stopping server drops the choice at once. The master that chose
+# it gives the priority back itself once the handover is done; this is for one that stopped before
+# it could (killed). Run by the readiness probe; the fence drops the choice at once when it
+# detaches from a master that stopped answering.
+handover_choice_lapsed() {
+    [ "$(redis_cli "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ] || return 0
     lapse_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
     lapse_master=$(printf '%s\n' "$lapse_state" | awk -F: '$1 == "master_host" { print $2 }')
     lapse_port=$(printf '%s\n' "$lapse_state" | awk -F: '$1 == "master_port" { print $2 }')
-    case "$lapse_state" in
-        *role:slave*)
-            if [ -n "$lapse_master" ] &&
-                [ "$(cli_at "$lapse_master" "${lapse_port:-$REDIS_PORT}" "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = 0 ]; then
-                return 0
-            fi
-            ;;
-    esac
-    redis_cli "$1" config set replica-priority "$PROMOTABLE_PRIORITY" > /dev/null &&
-        log "chosen for a handover that is not under way: eligible for promotion as any other replica again"
+    if ! stopping "$1"; then
+        case "$lapse_state" in
+            *role:slave*)
+                if [ -n "$lapse_master" ] &&
+                    [ "$(cli_at "$lapse_master" "${lapse_port:-$REDIS_PORT}" "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = 0 ]; then
+                    return 0
+                fi
+                ;;
+        esac
+    fi
+    drop_handover_choice "$1"
 }

@@ -241,11 +241,36 @@ choose_handover_target() {
             [ "$(now_ms)" -lt "$seen_deadline" ] || return 0
             sleep 0.05
         done
-        phase_wait=$((phase_aim - FAILOVER_REQUEST_LEAD_MILLISECONDS - $1))
-        sleep_ms "$phase_wait"
-        [ "$phase_wait" -ge 0 ] || phase_wait=0
-        # shellcheck disable=SC2034 # for pre-stop.sh
-        info_phase_age=$(($1 + phase_wait + FAILOVER_REQUEST_LEAD_MILLISECONDS))
+        # The pause is timed to the age of that read, read back after each wait: a wait that ran
+        # late (a loaded node), or a read seen late, costs the clients nothing while writes still
+        # flow; it waits for the next read and aims again. Four steps at most.
+        pause_age=$((phase_aim - FAILOVER_REQUEST_LEAD_MILLISECONDS))
+        for phase_step in 1 2 3 4; do
+            if [ "$1" -ge $((pause_age - 60)) ] && [ "$1" -le $((pause_age + 50)) ]; then
+                # shellcheck disable=SC2034 # for pre-stop.sh
+                info_phase_age=$(($1 + FAILOVER_REQUEST_LEAD_MILLISECONDS))
+                return 0
+            fi
+            [ "$phase_step" -lt 4 ] || return 0
+            if [ "$1" -lt "$pause_age" ]; then
+                sleep_ms $((pause_age - $1))
+            else
+                # Late: until the Sentinel reads it again.
+                late_age=$1
+                seen_deadline=$(($(now_ms) + 2 * SENTINEL_INFO_PERIOD_MILLISECONDS + 200))
+                until [ "$1" -lt "$late_age" ]; do
+                    [ "$(now_ms)" -lt "$seen_deadline" ] || return 0
+                    sleep 0.02
+                    # shellcheck disable=SC2046 # three words
+                    set -- $(replica_view "$sentinel_host" "$handover_target")
+                    [ $# -eq 3 ] || return 0
+                done
+                continue
+            fi
+            # shellcheck disable=SC2046 # three words
+            set -- $(replica_view "$sentinel_host" "$handover_target")
+            [ $# -eq 3 ] || return 0
+        done
         return 0
     done
 }

@@ -186,6 +186,9 @@ while :; do
                     log "$host has not answered for $(($(now_ms) - last_heard)) ms: detached from it"
                     port=$DETACHED_PORT
                     link_only=
+                    # A silent master hands nothing over: a failover after a crash must promote by
+                    # the data alone (see handover_choice_lapsed).
+                    drop_handover_choice 1
                 fi
             fi
         fi

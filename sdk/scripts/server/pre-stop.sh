@@ -152,7 +152,7 @@ case "$reply" in
     *": OK") asked_sentinel=${reply%%:*} ;;
     *) asked_sentinel= ;;
 esac
-log "asked the Sentinels to fail over: ${reply:-no Sentinel answered}"
+log "asked the Sentinels to fail over $((requested_ms - paused_ms)) ms after the pause: ${reply:-no Sentinel answered}"
 deadline=$(($(date +%s) + FAILOVER_WAIT_SECONDS))
 detached=
 asked_again=
