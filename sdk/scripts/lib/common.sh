@@ -142,8 +142,9 @@ drop_handover_choice() {
 # from is handing over to it: it answers, and reports priority 0 (a master that hands over makes
 # itself unpromotable first). A stopping server drops the choice at once. The master that chose
 # it gives the priority back itself once the handover is done; this is for one that stopped before
-# it could (killed). Run by the readiness probe; the fence drops the choice at once when it
-# detaches from a master that stopped answering.
+# it could (killed). Run by the readiness probe (the master is given 1 s to answer, within the
+# probe's time); the fence drops the choice at once when it detaches from a master that stopped
+# answering.
 handover_choice_lapsed() {
     [ "$(redis_cli "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ] || return 0
     lapse_state=$(redis_cli "$1" info replication | tr -d '\r') || return 0
@@ -153,7 +154,7 @@ handover_choice_lapsed() {
         case "$lapse_state" in
             *role:slave*)
                 if [ -n "$lapse_master" ] &&
-                    [ "$(cli_at "$lapse_master" "${lapse_port:-$REDIS_PORT}" "$1" config get replica-priority | tr -d '\r' | tail -n 1)" = 0 ]; then
+                    [ "$(cli_at "$lapse_master" "${lapse_port:-$REDIS_PORT}" 1 config get replica-priority | tr -d '\r' | tail -n 1)" = 0 ]; then
                     return 0
                 fi
                 ;;
