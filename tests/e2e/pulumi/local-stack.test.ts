@@ -78,8 +78,12 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
     async function connection(): Promise<{ host: string; port: number; password: string }> {
         return (await test.outputs()).connection.value;
     }
-    /** A client from this machine to the pod's IP (the host routes every pod CIDR). */
-    async function withClient<T>(password: string, use: (client: IORedis) => Promise<T>, name = "redis-0"): Promise<T> {
+    /**
+     * A client from this machine to the pod's IP (the host routes every pod CIDR). With
+     * `reconnect`, a connection the server closes is opened again 200 ms later, as a user's client
+     * would (a Sentinel that reconfigures a replica closes its clients' connections).
+     */
+    async function withClient<T>(password: string, use: (client: IORedis) => Promise<T>, name = "redis-0", reconnect = false): Promise<T> {
         const ip = (await waitFor(`${name} Ready`, 180, () => podReady(name))).status.podIP;
         const client = new IORedis({
             host: ip,
@@ -87,9 +91,10 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
             password: password || undefined,
             lazyConnect: true,
             maxRetriesPerRequest: 0,
-            retryStrategy: () => null,
+            retryStrategy: () => (reconnect ? 200 : null),
             enableReadyCheck: false,
         });
+        client.on("error", () => undefined);
         try {
             await client.connect();
             return await use(client);
@@ -371,20 +376,27 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         assert.match(steps(result.stdout), /StatefulSet redis-statefulset replaced/);
         assert.equal(kubeGet(env, "pvc", "data-redis-0", NAMESPACE).metadata.uid, claimBefore, "the claim of pod 0 is the same");
         const roles: string[] = [];
+        const reconnects: string[] = [];
         for (const name of ["redis-0", "redis-1", "redis-2"]) {
             const role = await withClient(
                 password,
                 async (client) => {
+                    let closed = 0;
+                    client.on("close", () => closed++);
                     await waitFor(`the key written before the change on ${name}`, 60, async () =>
                         (await client.get("e2e:before-sentinel")) === "kept" ? true : undefined,
                     );
+                    reconnects.push(`${name} ${closed}`);
                     return String(((await client.call("ROLE")) as unknown[])[0]);
                 },
                 name,
+                true,
             );
             roles.push(`${name} ${role}`);
         }
-        console.log(`      RECORDED roles after the change: ${roles.join(", ")}`);
+        console.log(
+            `      RECORDED roles after the change: ${roles.join(", ")}; connections the servers closed meanwhile: ${reconnects.join(", ")}`,
+        );
         // No Sentinel names a master yet: the first pod, the one with the data, is the master (README).
         assert.deepEqual(roles, ["redis-0 master", "redis-1 slave", "redis-2 slave"]);
     });
