@@ -157,9 +157,10 @@ describe("mode sentinel on the local cluster", function () {
     });
 
     /** On a failure: what the role decisions and the Sentinels did, from the pods' logs. */
-    afterEach(function () {
+    afterEach(async function () {
         if (this.currentTest?.state === "failed" && ha) {
-            console.log(ha.logs());
+            console.log(await ha.failureReport());
+            await ha.recoverFromFailure();
         }
     });
 
@@ -612,9 +613,10 @@ describe("mode sentinel on the local cluster, with Valkey", function () {
         measure("valkey sentinel: deploy to whole (s)", Math.round((await ha.deploy()) / 100) / 10);
     });
 
-    afterEach(function () {
+    afterEach(async function () {
         if (this.currentTest?.state === "failed" && ha) {
-            console.log(ha.logs());
+            console.log(await ha.failureReport());
+            await ha.recoverFromFailure();
         }
     });
 

@@ -244,6 +244,24 @@ export class Cluster {
             .map((e) => `${e.reason}: ${e.message}`);
     }
 
+    /**
+     * The namespace's Warning events since `sinceMs`, oldest first, one line each: when, the
+     * object, the reason, how often, and the message (a failed probe's output, a back-off).
+     */
+    async warnings(namespace: string, sinceMs: number): Promise<string[]> {
+        const events = await this.api.list("Event", namespace);
+        const last = (e: Loose) => Date.parse(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "") || 0;
+        return events
+            .filter((e) => e.type === "Warning" && last(e) >= sinceMs)
+            .sort((a, b) => last(a) - last(b))
+            .map((e) => {
+                const container = /spec\.(?:initContainers|containers)\{(.+)\}/.exec(e.involvedObject?.fieldPath ?? "")?.[1];
+                const object = `${e.involvedObject?.name}${container ? `/${container}` : ""}`;
+                const count = (e.count ?? 1) > 1 ? ` (x${e.count})` : "";
+                return `${new Date(last(e)).toISOString().slice(11, 19)} ${object} ${e.reason}${count}: ${String(e.message).trim()}`;
+            });
+    }
+
     close(): void {
         this.api.close();
     }

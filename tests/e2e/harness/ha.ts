@@ -216,6 +216,9 @@ export class SentinelDeployment {
         };
     }
 
+    /** How many servers the deployment ran when it was deployed. */
+    private readonly firstServers = 3;
+
     /** How many servers the deployment runs, as its arguments say. */
     get servers(): number {
         return this.args.replicas ?? 3;
@@ -445,6 +448,23 @@ export class SentinelDeployment {
      */
     logs(filter: Record<string, RegExp> = REPORTED_LINES): string {
         return this.recorder.report(filter, this.faultCaseStartedAt - 10000);
+    }
+
+    /** For a failed case: the pods' logs (see logs) and the namespace's Warning events over the same time. */
+    async failureReport(): Promise<string> {
+        const warnings = await this.cluster.warnings(this.namespace, this.faultCaseStartedAt - 10000).catch((error) => [String(error)]);
+        return `${this.logs()}\n--- Warning events\n${warnings.join("\n")}`;
+    }
+
+    /**
+     * After a failed case: undoes the faults it left in place and brings the deployment back to
+     * its first size, so that the next case starts from what it expects, not from this failure.
+     */
+    async recoverFromFailure(): Promise<void> {
+        await this.faults.undoAll().catch((error) => console.log(`recovering: ${(error as Error).message}`));
+        if (this.servers !== this.firstServers) {
+            await this.update({ replicas: this.firstServers }).catch((error) => console.log(`recovering: ${(error as Error).message}`));
+        }
     }
 
     /**
