@@ -7,7 +7,7 @@ import { clientPort, connectionFor } from "./core/connection";
 import { REDIS_TYPE_TOKEN } from "./core/constants";
 import { serviceHost } from "./core/names";
 import { RedisSettings, resolveSettings } from "./core/settings";
-import { KubeObject, renderDeployment, Rendered } from "./render";
+import { KubeObject, renderDeployment, Rendered, withHostAliases } from "./render";
 
 /** The resource class of each kind the renderers produce. */
 const RESOURCE_CLASSES: Record<
@@ -94,11 +94,18 @@ export class Redis extends pulumi.ComponentResource {
     /** Registers every rendered object as a child, in order, with its dependencies and policies. */
     private register(name: string, rendered: Rendered[]): Map<string, pulumi.CustomResource> {
         const children = new Map<string, pulumi.CustomResource>();
-        for (const { key, object, after, replaceFirst, retainOnDelete, ignoreChanges, secretFields } of rendered) {
+        for (const { key, object, after, replaceFirst, retainOnDelete, ignoreChanges, secretFields, hostAliases } of rendered) {
             const ResourceClass = RESOURCE_CLASSES[object.kind];
+            const clusterIP = (serviceKey: string) => {
+                const service = children.get(serviceKey);
+                if (!service) {
+                    throw new Error(`${key} needs the address of ${serviceKey}, which must be registered before it`);
+                }
+                return (service as k8s.core.v1.Service).spec.clusterIP;
+            };
             children.set(
                 key,
-                new ResourceClass(`${name}-${key}`, object as never, {
+                new ResourceClass(`${name}-${key}`, withHostAliases(object, hostAliases ?? [], clusterIP) as never, {
                     parent: this,
                     dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
                     ...(replaceFirst ? { deleteBeforeReplace: true } : {}),

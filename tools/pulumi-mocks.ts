@@ -27,6 +27,8 @@ export interface MockRunOptions {
     secretKeys?: string[];
     /** Values returned for `Resource.get` reads, by type token. */
     reads?: Record<string, Record<string, unknown>>;
+    /** The cluster IPs of Services that exist, by "namespace/name"; others get one made up (see serviceClusterIP). */
+    clusterIPs?: Record<string, string>;
 }
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -49,6 +51,25 @@ function randomIdHex(name: string, inputs: Record<string, unknown>): string {
         .update(name)
         .digest("hex")
         .slice(0, 2 * bytes);
+}
+
+/**
+ * A Service's cluster IP: the one given for it, or, as the API server would allocate one, an
+ * address in 10.96.0.0/16 derived from its namespace and name, so that renders are reproducible.
+ * A headless Service keeps its "None".
+ */
+function serviceClusterIP(inputs: Record<string, unknown>, known: Record<string, string>): string {
+    const metadata = (inputs.metadata ?? {}) as { namespace?: string; name?: string };
+    const requested = ((inputs.spec ?? {}) as { clusterIP?: string }).clusterIP;
+    const key = `${metadata.namespace ?? "default"}/${metadata.name}`;
+    if (requested) {
+        return requested;
+    }
+    if (known[key]) {
+        return known[key];
+    }
+    const [high, low] = crypto.createHash("sha256").update(key).digest();
+    return `10.96.${high}.${Math.max(low, 1)}`;
 }
 
 /**
@@ -75,7 +96,15 @@ export async function runWithMocks(
                         ? { ...inputs, result: randomPassword(inputs) }
                         : args.type === "random:index/randomId:RandomId"
                           ? { ...inputs, hex: randomIdHex(args.name, inputs) }
-                          : inputs;
+                          : args.type === "kubernetes:core/v1:Service"
+                            ? {
+                                  ...inputs,
+                                  spec: {
+                                      ...((inputs.spec ?? {}) as object),
+                                      clusterIP: serviceClusterIP(inputs, options.clusterIPs ?? {}),
+                                  },
+                              }
+                            : inputs;
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {

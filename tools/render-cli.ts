@@ -12,6 +12,11 @@ async function main(): Promise<void> {
             "render: Secrets are left out (they hold the password); add --show-secrets to print them, or create them yourself\n",
         );
     }
+    if (objects.some((object) => (object.spec as { template?: { spec?: { hostAliases?: unknown } } })?.template?.spec?.hostAliases)) {
+        process.stderr.write(
+            "render: the pods' hostAliases hold made-up cluster IPs: the real ones exist only once the Services do (`pulumi up` fills them in)\n",
+        );
+    }
     process.stdout.write(toYaml(objects));
 }
 

@@ -25,9 +25,19 @@ export async function renderStackWithOutputs(stack: string, options: { showSecre
     return { objects: kubeObjects(run, options), outputs: run.exports as { connection: RedisConnection } };
 }
 
-/** Every Kubernetes object of one `new Redis(name, args)`, rendered the same way. */
-export async function renderRedis(name: string, args: RedisArgs, options: { showSecrets?: boolean } = {}): Promise<KubeObject[]> {
-    const run = await runWithMocks({ project: "render", stack: "render" }, () => ({ connection: new Redis(name, args).connection }));
+/**
+ * Every Kubernetes object of one `new Redis(name, args)`, rendered the same way. `clusterIPs`
+ * gives the addresses of Services that exist already ("namespace/name"), as the pods' hostAliases
+ * must name them; others are made up.
+ */
+export async function renderRedis(
+    name: string,
+    args: RedisArgs,
+    options: { showSecrets?: boolean; clusterIPs?: Record<string, string> } = {},
+): Promise<KubeObject[]> {
+    const run = await runWithMocks({ project: "render", stack: "render", clusterIPs: options.clusterIPs }, () => ({
+        connection: new Redis(name, args).connection,
+    }));
     return kubeObjects(run, options);
 }
 

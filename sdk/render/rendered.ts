@@ -26,6 +26,36 @@ export interface Rendered {
     ignoreChanges?: string[];
     /** Fields of the object's state that hold secrets. */
     secretFields?: string[];
+    /**
+     * Host names that the pods of this StatefulSet resolve from their /etc/hosts, each to the
+     * cluster IP of the Service registered under `serviceKey` (an entry before this one): the
+     * address only exists once that Service does, so the shell fills it in (withHostAliases).
+     */
+    hostAliases?: HostAlias[];
+}
+
+/** A host name the pods resolve, without DNS, to the cluster IP of the Service under `serviceKey`. */
+export interface HostAlias {
+    serviceKey: string;
+    hostname: string;
+}
+
+/**
+ * The StatefulSet `object` with its pods' hostAliases: each alias's host name resolves to the
+ * address `addressOf` gives for its Service (an Output in the shell, a string elsewhere). Host
+ * names sharing an address share one entry.
+ */
+export function withHostAliases<T>(object: KubeObject, aliases: HostAlias[], addressOf: (serviceKey: string) => T): KubeObject {
+    if (aliases.length === 0) {
+        return object;
+    }
+    const spec = object.spec as { template: { spec: Record<string, unknown> } };
+    const byService = new Map<string, string[]>();
+    for (const { serviceKey, hostname } of aliases) {
+        byService.set(serviceKey, [...(byService.get(serviceKey) ?? []), hostname]);
+    }
+    const hostAliases = [...byService].map(([serviceKey, hostnames]) => ({ ip: addressOf(serviceKey), hostnames }));
+    return { ...object, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, hostAliases } } } };
 }
 
 /**

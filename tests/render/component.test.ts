@@ -11,9 +11,14 @@ interface Deployed {
     one(kind: string): Loose;
 }
 
-async function deploy(args: RedisArgs, name = "cache", reads?: Record<string, Record<string, unknown>>): Promise<Deployed> {
+async function deploy(
+    args: RedisArgs,
+    name = "cache",
+    reads?: Record<string, Record<string, unknown>>,
+    clusterIPs?: Record<string, string>,
+): Promise<Deployed> {
     let redis: Redis | undefined;
-    const run = await runWithMocks({ project: "unit", stack: "test", reads }, () => {
+    const run = await runWithMocks({ project: "unit", stack: "test", reads, clusterIPs }, () => {
         redis = new Redis(name, args);
         return { connection: redis.connection };
     });
@@ -144,6 +149,30 @@ describe("component: what Redis registers", () => {
 });
 
 describe("component: the objects", () => {
+    it("mode sentinel: each pod's name resolves from /etc/hosts to the cluster IP the API server gave that pod's Service", async () => {
+        const clusterIPs = {
+            "data/cache-0": "10.0.0.10",
+            "data/cache-1": "10.0.0.11",
+            "data/cache-2": "10.0.0.12",
+            "data/cache-3": "10.0.0.13",
+        };
+        const d = await deploy({ mode: "sentinel", namespace: "data", replicas: 4 }, "cache", undefined, clusterIPs);
+        assert.deepEqual(
+            d.one("StatefulSet").spec.template.spec.hostAliases,
+            [0, 1, 2, 3].map((ordinal) => ({ ip: `10.0.0.1${ordinal}`, hostnames: [`cache-${ordinal}.data.svc.cluster.local`] })),
+        );
+        const services = d.byKind("Service").map((service) => service.metadata.name);
+        assert.ok(
+            ["cache-0", "cache-1", "cache-2", "cache-3"].every((name) => services.includes(name)),
+            "the pods' Services are registered",
+        );
+        assert.equal(
+            (await deploy({ namespace: "data" })).one("StatefulSet").spec.template.spec.hostAliases,
+            undefined,
+            "standalone: none",
+        );
+    });
+
     it("renders a hardened StatefulSet with persistent data and authenticated probes", async () => {
         const d = await deploy({ namespace: "data", persistence: { storageClassName: "gp3", size: "20Gi" } });
         const sts = d.one("StatefulSet");

@@ -62,6 +62,11 @@ describe("render: mode sentinel's Services, role labels, rights and handover set
             keys,
         );
         assert.deepEqual(
+            rendered.get("statefulset")?.hostAliases,
+            keys.map((key, ordinal) => ({ serviceKey: key, hostname: `cache-${ordinal}.data.svc.cluster.local` })),
+            "every peer's name resolves from /etc/hosts to its Service's cluster IP, which the shell fills in",
+        );
+        assert.deepEqual(
             object(rendered.get("statefulset")).spec.template.spec.dnsConfig,
             { options: [{ name: "ndots", value: "1" }] },
             "the pods' fully qualified names resolve at the first query, not after three search domains",

@@ -12,7 +12,7 @@ import { headlessServiceFor, sentinelServicePort } from "../objects/services";
 import { statefulSetFor } from "../objects/statefulset";
 import { storageClassFor } from "../objects/storage-class";
 import { persistentVolumesFor } from "../objects/volumes";
-import { DeployTimeValues, Rendered } from "../rendered";
+import { DeployTimeValues, HostAlias, Rendered } from "../rendered";
 
 /** What a topology puts into the StatefulSet of its servers. */
 export interface ServerSetParts {
@@ -23,6 +23,8 @@ export interface ServerSetParts {
     podManagementPolicy: "OrderedReady" | "Parallel";
     /** Objects the pods need to exist before they are created (a service account), added before the StatefulSet. */
     podPrerequisites?: Omit<Rendered, "after">[];
+    /** Host names the pods resolve from /etc/hosts to a prerequisite Service's cluster IP. */
+    hostAliases?: HostAlias[];
 }
 
 /**
@@ -106,6 +108,7 @@ export function renderServerSet<T>(settings: RedisSettings, values: DeployTimeVa
         after: [...namespace, ...claims, config, headless, ...secret, ...prerequisites],
         replaceFirst: true,
         ignoreChanges: ["spec.volumeClaimTemplates"],
+        ...(parts.hostAliases ? { hostAliases: parts.hostAliases } : {}),
     });
     return { rendered, add, namespace };
 }

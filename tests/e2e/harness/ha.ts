@@ -375,8 +375,20 @@ export class SentinelDeployment {
         return this.render({ ...this.args, auth: { password: this.password } });
     }
 
-    render(args: RedisArgs): Promise<KubeObject[]> {
-        return renderRedis(this.name, args, { showSecrets: true });
+    /**
+     * The deployment's objects for `args`, as `pulumi up` would apply them: the pods' hostAliases
+     * name their Services' cluster IPs, so the Services are applied first (Pulumi creates them
+     * before the StatefulSet too) and the objects are rendered again with their addresses.
+     */
+    async render(args: RedisArgs): Promise<KubeObject[]> {
+        const first = await renderRedis(this.name, args, { showSecrets: true });
+        const password = args.auth?.password ?? (first.find((o) => o.kind === "Secret") as Loose | undefined)?.stringData?.password;
+        await this.cluster.apply(first.filter((object) => object.kind === "Service"));
+        const clusterIPs: Record<string, string> = {};
+        for (const service of await this.cluster.api.list("Service", this.namespace)) {
+            clusterIPs[`${this.namespace}/${service.metadata.name}`] = service.spec.clusterIP;
+        }
+        return renderRedis(this.name, { ...args, auth: { ...args.auth, password } }, { showSecrets: true, clusterIPs });
     }
 
     volumeDirectory(ordinal: number): string {
