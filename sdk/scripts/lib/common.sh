@@ -33,7 +33,8 @@ redis_cli() {
     timeout "$redis_cli_seconds" "$ENGINE_CLI" --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
-# cli_at HOST PORT SECONDS COMMAND...: the engine's cli against the server at HOST:PORT (another pod's), given up after SECONDS.
+# cli_at HOST PORT SECONDS COMMAND...: the engine's cli against the server at HOST:PORT (another
+# pod's), given up after SECONDS.
 cli_at() {
     cli_host=$1
     cli_port=$2
@@ -41,7 +42,6 @@ cli_at() {
     shift 3
     timeout "$cli_seconds" "$ENGINE_CLI" --no-auth-warning -h "$cli_host" -p "$cli_port" "$@" 2>/dev/null
 }
-
 
 # in_seconds MILLISECONDS: sets in_seconds to the same duration in seconds, as timeout and sleep
 # read them (250: 0.250), without a subshell (a loop that runs several times a second forks less).

@@ -278,7 +278,9 @@ choose_handover_target() {
 # release_handover_target: gives the replica choose_handover_target chose its priority back,
 # unless it changed since (its server restarted, or it stopped). A replica preferred whatever its
 # offsets could otherwise be promoted with less data than another by a failover after a crash.
-# The readiness probe does the same should this pod stop before it could (handover_choice_lapsed).
+# Should this pod stop before it could, the chosen replica's readiness probe does the same
+# (handover_choice_lapsed), and its fence at once when this server stops answering
+# (drop_handover_choice).
 release_handover_target() {
     [ -n "${handover_target:-}" ] || return 0
     if [ "$(cli_at "$handover_target" "$REDIS_PORT" 1 config get replica-priority | tr -d '\r' | tail -n 1)" = "$HANDOVER_PRIORITY" ]; then
