@@ -436,10 +436,14 @@ describe("mode sentinel on the local cluster", function () {
                     others.map((name) => ({ pod: { namespace: NAMESPACE, name } })),
                 );
                 const ips = await ha.podIPs();
+                // A Sentinel that does not answer has not failed over: the wait goes on.
                 await waitFor(
-                    async () => (await sentinelMaster(ips[others[0]], ha.password, NAME)) !== ha.hostOf(master),
+                    async () => {
+                        const answer = await sentinelMaster(ips[others[0]], ha.password, NAME);
+                        return answer !== undefined && answer !== ha.hostOf(master);
+                    },
                     60000,
-                    "a failover on the majority side",
+                    "a Sentinel on the majority side naming another master",
                 );
                 measure("master partition: failover seen by the majority's Sentinels after (s)", secondsSince(at));
                 // The isolated master refuses writes once its replicas' acknowledgements are older than min-replicas-max-lag.
