@@ -244,12 +244,21 @@ export class Faults {
         const { cgroup } = await this.containerCgroup(namespace, pod, container);
         const procs = cgroupProcs(cgroup);
         // Exec'd processes (probes, hooks) also have their parent outside the cgroup: the main
-        // process is the oldest of those.
-        const main = procs.filter((pid) => !procs.includes(parentPid(pid)));
-        if (main.length === 0) {
+        // process is the oldest of those. A probe can end while it is looked at: it is skipped.
+        const started = new Map<number, number>();
+        for (const pid of procs) {
+            try {
+                if (!procs.includes(parentPid(pid))) {
+                    started.set(pid, startTime(pid));
+                }
+            } catch {
+                // ended since cgroup.procs was read
+            }
+        }
+        if (started.size === 0) {
             throw new Error(`container ${container} of ${namespace}/${pod}: no process`);
         }
-        return main.reduce((oldest, pid) => (startTime(pid) < startTime(oldest) ? pid : oldest));
+        return [...started].reduce((oldest, entry) => (entry[1] < oldest[1] ? entry : oldest))[0];
     }
 
     /** Crashes a container: SIGKILL to its main process, inside the node, as an OOM kill or a segfault would end it. */
@@ -302,19 +311,24 @@ export class Faults {
 
     /**
      * Makes every name lookup of one container fail at once, as a DNS server that refuses or a
-     * lost answer makes it fail (the other containers of its pod still resolve): inside the
-     * container's own mount and PID namespaces, /dev/null is mounted over /etc/resolv.conf. The resolver
-     * (glibc reads the file again when it changes) then asks 127.0.0.1, where nothing listens in
-     * the pod, and gets a refusal. Undone by unmounting it; a restart of the container undoes it too
-     * (a new container, a new mount namespace).
+     * lost answer makes a name that /etc/hosts does not list fail (the other containers of its
+     * pod still resolve): inside the container's own mount and PID namespaces, /dev/null is
+     * mounted over /etc/hosts (where a pod of mode sentinel finds its peers) and over
+     * /etc/resolv.conf. The resolver (glibc reads both again when they change) then finds no
+     * entry, asks 127.0.0.1, where nothing listens in the pod, and gets a refusal. Undone by
+     * unmounting them; a restart of the container undoes it too (a new container, a new mount
+     * namespace).
      */
     async breakLookups(namespace: string, pod: string, container: string): Promise<{ restore: () => void }> {
         const pid = await this.containerMainPid(namespace, pod, container);
         const inMounts = (...argv: string[]) =>
             execFileSync("nsenter", ["-t", String(pid), "-m", "-p", "--", ...argv], { stdio: ["ignore", "ignore", "pipe"] });
-        const restore = undoOnce(pid, () => inMounts("umount", "/etc/resolv.conf"));
+        const files = ["/etc/hosts", "/etc/resolv.conf"];
+        const restore = undoOnce(pid, () => files.forEach((file) => inMounts("umount", file)));
         this.onUndo(`restore the lookups of ${namespace}/${pod}/${container}`, restore);
-        inMounts("mount", "--bind", "/dev/null", "/etc/resolv.conf");
+        for (const file of files) {
+            inMounts("mount", "--bind", "/dev/null", file);
+        }
         return { restore };
     }
 
