@@ -242,6 +242,14 @@ describe("examples/sentinel deploys for real: three pods on three nodes, reached
 
         const pods = ["cache-0", "cache-1", "cache-2"].map((pod) => kubeGet(env, "pod", pod, "default"));
         assert.deepEqual(new Set(pods.map((pod) => pod.spec.nodeName)), new Set(nodes), "one pod per node");
+        // The engine filled the pods' hostAliases in from the Services it had created.
+        assert.deepEqual(
+            pods[0].spec.hostAliases,
+            ["cache-0", "cache-1", "cache-2"].map((service, ordinal) => ({
+                ip: kubeGet(env, "service", service, "default").spec.clusterIP,
+                hostnames: [hosts[ordinal]],
+            })),
+        );
 
         const dns = new ClusterDns(hosts);
         await dns.start();
