@@ -7,7 +7,7 @@ import { clientPort, connectionFor } from "./core/connection";
 import { REDIS_TYPE_TOKEN } from "./core/constants";
 import { serviceHost } from "./core/names";
 import { RedisSettings, resolveSettings } from "./core/settings";
-import { KubeObject, renderDeployment, Rendered, withHostAliases } from "./render";
+import { HostAlias, hostAliasEntries, KubeObject, renderDeployment, Rendered, withHostAliases } from "./render";
 
 /** The resource class of each kind the renderers produce. */
 const RESOURCE_CLASSES: Record<
@@ -96,16 +96,9 @@ export class Redis extends pulumi.ComponentResource {
         const children = new Map<string, pulumi.CustomResource>();
         for (const { key, object, after, replaceFirst, retainOnDelete, ignoreChanges, secretFields, hostAliases } of rendered) {
             const ResourceClass = RESOURCE_CLASSES[object.kind];
-            const clusterIP = (serviceKey: string) => {
-                const service = children.get(serviceKey);
-                if (!service) {
-                    throw new Error(`${key} needs the address of ${serviceKey}, which must be registered before it`);
-                }
-                return (service as k8s.core.v1.Service).spec.clusterIP;
-            };
             children.set(
                 key,
-                new ResourceClass(`${name}-${key}`, withHostAliases(object, hostAliases ?? [], clusterIP) as never, {
+                new ResourceClass(`${name}-${key}`, this.withServiceAddresses(key, object, hostAliases, children) as never, {
                     parent: this,
                     dependsOn: after.map((dependency) => children.get(dependency) as pulumi.CustomResource),
                     ...(replaceFirst ? { deleteBeforeReplace: true } : {}),
@@ -116,6 +109,29 @@ export class Redis extends pulumi.ComponentResource {
             );
         }
         return children;
+    }
+
+    /** `object` with the hostAliases it asks for, their addresses those of the Services registered before it. */
+    private withServiceAddresses(
+        key: string,
+        object: KubeObject,
+        aliases: HostAlias[] | undefined,
+        children: Map<string, pulumi.CustomResource>,
+    ): KubeObject {
+        if (!aliases?.length) {
+            return object;
+        }
+        const addresses = aliases.map(({ serviceKey }) => {
+            const service = children.get(serviceKey);
+            if (!service) {
+                throw new Error(`${key} needs the address of ${serviceKey}, which must be registered before it`);
+            }
+            return (service as k8s.core.v1.Service).spec.clusterIP;
+        });
+        return withHostAliases(
+            object,
+            pulumi.all(addresses).apply((known) => hostAliasEntries(aliases, known)),
+        );
     }
 
     /**

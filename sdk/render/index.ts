@@ -6,7 +6,7 @@ import { renderSentinel } from "./topologies/sentinel";
 import { renderStandalone } from "./topologies/standalone";
 
 export { APPLY_ORDER, inApplyOrder } from "./order";
-export { DeployTimeValues, HostAlias, KubeObject, Rendered, withHostAliases } from "./rendered";
+export { DeployTimeValues, HostAlias, hostAliasEntries, KubeObject, Rendered, withHostAliases } from "./rendered";
 
 /**
  * Every object of a deployment, in apply order, each with its key, dependencies and replacement

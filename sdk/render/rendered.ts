@@ -41,21 +41,24 @@ export interface HostAlias {
 }
 
 /**
- * The StatefulSet `object` with its pods' hostAliases: each alias's host name resolves to the
- * address `addressOf` gives for its Service (an Output in the shell, a string elsewhere). Host
- * names sharing an address share one entry.
+ * The pods' hostAliases for `aliases`, `addresses` holding each alias's Service address in the
+ * same order. Host names sharing an address share one entry.
  */
-export function withHostAliases<T>(object: KubeObject, aliases: HostAlias[], addressOf: (serviceKey: string) => T): KubeObject {
-    if (aliases.length === 0) {
-        return object;
-    }
+export function hostAliasEntries(aliases: HostAlias[], addresses: string[]): { ip: string; hostnames: string[] }[] {
+    const byAddress = new Map<string, string[]>();
+    aliases.forEach(({ hostname }, index) => byAddress.set(addresses[index], [...(byAddress.get(addresses[index]) ?? []), hostname]));
+    return [...byAddress].map(([ip, hostnames]) => ({ ip, hostnames }));
+}
+
+/**
+ * The StatefulSet `object` with its pod template's hostAliases set to `entries`: a list, or the
+ * shell's Output of one. One value for the whole list, never one per address: while a Service is
+ * being created its address is unknown, and a list entry without its key (`ip`) makes the
+ * provider's preview of the StatefulSet fail, where an unknown list is left out of it.
+ */
+export function withHostAliases<T>(object: KubeObject, entries: T): KubeObject {
     const spec = object.spec as { template: { spec: Record<string, unknown> } };
-    const byService = new Map<string, string[]>();
-    for (const { serviceKey, hostname } of aliases) {
-        byService.set(serviceKey, [...(byService.get(serviceKey) ?? []), hostname]);
-    }
-    const hostAliases = [...byService].map(([serviceKey, hostnames]) => ({ ip: addressOf(serviceKey), hostnames }));
-    return { ...object, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, hostAliases } } } };
+    return { ...object, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, hostAliases: entries } } } };
 }
 
 /**

@@ -88,13 +88,32 @@ async function handoverCase(ha: SentinelDeployment, label: string): Promise<void
 }
 
 /** Sets `replica-priority` of `pod`'s server: 200 makes it the least eligible for promotion, 100 as eligible as every other. */
+/**
+ * Sets a replica's replica-priority and waits until every Sentinel that answers has read it: a
+ * handover chooses the replica to promote from a Sentinel's view, which is up to an info-period old.
+ */
 async function setReplicaPriority(ha: SentinelDeployment, pod: string, priority: number): Promise<void> {
-    const server = directClient((await ha.podIPs())[pod], ha.password);
+    const ips = await ha.podIPs();
+    const server = directClient(ips[pod], ha.password);
     try {
         await server.config("SET", "replica-priority", String(priority));
     } finally {
         server.disconnect();
     }
+    await waitFor(
+        async () => {
+            for (const sentinel of ha.pods()) {
+                const view = await sentinelView(ips[sentinel], ha.password, NAME).catch(() => undefined);
+                const seen = view?.replicas.find((replica) => replica.ip === ha.hostOf(pod));
+                if (view && seen?.["slave-priority"] !== String(priority)) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        10000,
+        `every Sentinel reading ${pod}'s replica-priority ${priority}`,
+    );
 }
 
 /** One replica's Sentinel that resolves no name, beside the master (see `blindSentinelBeside`). */

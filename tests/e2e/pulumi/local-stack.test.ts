@@ -399,5 +399,18 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         );
         // No Sentinel names a master yet: the first pod, the one with the data, is the master (README).
         assert.deepEqual(roles, ["redis-0 master", "redis-1 slave", "redis-2 slave"]);
+
+        // Growing creates two pods' Services, whose addresses the pods' hostAliases take: unknown
+        // in a preview, which must still pass (the StatefulSet's dry run leaves the list out).
+        test.setConfig("replicas", "5");
+        try {
+            const preview = await test.stack.preview({ configFile: test.configFile });
+            console.log(`      RECORDED preview of replicas 3 -> 5: ${JSON.stringify(preview.changeSummary)}`);
+            assert.ok((preview.changeSummary.update ?? 0) >= 1, "the StatefulSet is updated in place");
+            assert.equal(preview.changeSummary.replace ?? 0, 0, "nothing is replaced");
+            assert.ok((preview.changeSummary.create ?? 0) >= 2, "the new pods' Services are created");
+        } finally {
+            test.removeConfig("replicas");
+        }
     });
 });
