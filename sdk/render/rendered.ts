@@ -42,7 +42,9 @@ export interface HostAlias {
 
 /**
  * The pods' hostAliases for `aliases`, `addresses` holding each alias's Service address in the
- * same order. Host names sharing an address share one entry.
+ * same order. Host names sharing an address share one entry: the API server refuses a list with
+ * two entries for one address, and a preview (a dry run of each Service's creation) reports the
+ * same placeholder address (the range's first) for every new Service.
  */
 export function hostAliasEntries(aliases: HostAlias[], addresses: string[]): { ip: string; hostnames: string[] }[] {
     const byAddress = new Map<string, string[]>();
@@ -52,9 +54,7 @@ export function hostAliasEntries(aliases: HostAlias[], addresses: string[]): { i
 
 /**
  * The StatefulSet `object` with its pod template's hostAliases set to `entries`: a list, or the
- * shell's Output of one. One value for the whole list, never one per address: while a Service is
- * being created its address is unknown, and a list entry without its key (`ip`) makes the
- * provider's preview of the StatefulSet fail, where an unknown list is left out of it.
+ * shell's Output of one (made once every address is known, so that hostAliasEntries sees them all).
  */
 export function withHostAliases<T>(object: KubeObject, entries: T): KubeObject {
     const spec = object.spec as { template: { spec: Record<string, unknown> } };

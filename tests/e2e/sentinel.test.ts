@@ -89,8 +89,9 @@ async function handoverCase(ha: SentinelDeployment, label: string): Promise<void
 
 /** Sets `replica-priority` of `pod`'s server: 200 makes it the least eligible for promotion, 100 as eligible as every other. */
 /**
- * Sets a replica's replica-priority and waits until every Sentinel that answers has read it: a
- * handover chooses the replica to promote from a Sentinel's view, which is up to an info-period old.
+ * Sets a server's replica-priority and, while it is a replica, waits until every Sentinel that
+ * answers has read it: a handover chooses the replica to promote from a Sentinel's view, which is
+ * up to an info-period old.
  */
 async function setReplicaPriority(ha: SentinelDeployment, pod: string, priority: number): Promise<void> {
     const ips = await ha.podIPs();
@@ -99,6 +100,9 @@ async function setReplicaPriority(ha: SentinelDeployment, pod: string, priority:
         await server.config("SET", "replica-priority", String(priority));
     } finally {
         server.disconnect();
+    }
+    if ((await replicationOf(ips[pod], ha.password)).role !== "slave") {
+        return;
     }
     await waitFor(
         async () => {

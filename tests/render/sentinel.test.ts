@@ -3,7 +3,7 @@ import { RedisArgs } from "../../sdk/api/args";
 import { connectionFor } from "../../sdk/core/connection";
 import { DEFAULT_KUBECTL_IMAGE, MASTER_ROLE, PATHS, REPLICA_ROLE, ROLE_LABEL } from "../../sdk/core/constants";
 import { resolveSettings } from "../../sdk/core/settings";
-import { Rendered, renderDeployment } from "../../sdk/render";
+import { hostAliasEntries, Rendered, renderDeployment } from "../../sdk/render";
 import { Loose } from "../support/loose";
 
 const VALUES = { password: "not-a-real-password", authVersion: "0123456789abcdef" };
@@ -17,6 +17,22 @@ function render(args: RedisArgs, name = "cache"): Map<string, Rendered> {
 const object = (entry: Rendered | undefined) => entry?.object as Loose;
 
 describe("render: mode sentinel's Services, role labels, rights and handover settings", () => {
+    it("maps each peer's name to its Service's address in one hostAliases entry per address", () => {
+        const aliases = [0, 1, 2].map((ordinal) => ({
+            serviceKey: `pod-service-${ordinal}`,
+            hostname: `cache-${ordinal}.data.svc.cluster.local`,
+        }));
+        assert.deepEqual(hostAliasEntries(aliases, ["10.0.0.10", "10.0.0.11", "10.0.0.12"]), [
+            { ip: "10.0.0.10", hostnames: ["cache-0.data.svc.cluster.local"] },
+            { ip: "10.0.0.11", hostnames: ["cache-1.data.svc.cluster.local"] },
+            { ip: "10.0.0.12", hostnames: ["cache-2.data.svc.cluster.local"] },
+        ]);
+        // A preview's dry run gives every new Service the same placeholder address.
+        assert.deepEqual(hostAliasEntries(aliases, ["10.96.0.0", "10.96.0.0", "10.96.0.0"]), [
+            { ip: "10.96.0.0", hostnames: aliases.map((alias) => alias.hostname) },
+        ]);
+    });
+
     it("selects the master for the primary Service and the replicas for the read Service, by the pods' role label", () => {
         const rendered = render({ service: { type: "LoadBalancer", internal: false, annotations: { "example.com/internal": "true" } } });
         const base = object(rendered.get("headless")).spec.selector;
