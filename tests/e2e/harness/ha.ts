@@ -192,6 +192,8 @@ export class SentinelDeployment {
     private applied: KubeObject[] = [];
     dns!: ClusterDns;
     private readonly names;
+    /** How many servers the deployment ran when it was deployed. */
+    private readonly firstServers: number;
     /** Every container instance's log, deleted pods' included, from deploy() to remove(). */
     private readonly recorder: PodLogRecorder;
     /** When the last fault case began (throughFault), for logs(). */
@@ -214,10 +216,8 @@ export class SentinelDeployment {
             persistence: { size: "1Gi", localVolumes: { path: this.volumeRoot, nodeNames: this.nodes } },
             sentinel: { kubectlImage: IMAGES.kubectl },
         };
+        this.firstServers = this.servers;
     }
-
-    /** How many servers the deployment ran when it was deployed. */
-    private readonly firstServers = 3;
 
     /** How many servers the deployment runs, as its arguments say. */
     get servers(): number {

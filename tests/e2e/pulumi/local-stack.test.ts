@@ -400,8 +400,9 @@ describe("pulumi up: the stack program on stack `local` (real engine, local clus
         // No Sentinel names a master yet: the first pod, the one with the data, is the master (README).
         assert.deepEqual(roles, ["redis-0 master", "redis-1 slave", "redis-2 slave"]);
 
-        // Growing creates two pods' Services, whose addresses the pods' hostAliases take: unknown
-        // in a preview, which must still pass (the StatefulSet's dry run leaves the list out).
+        // Growing creates two pods' Services, whose addresses the pods' hostAliases take: in a
+        // preview every new Service gets the same placeholder address from its dry run, which must
+        // still pass (hostAliasEntries merges host names that share an address).
         test.setConfig("replicas", "5");
         try {
             const preview = await test.stack.preview({ configFile: test.configFile });
